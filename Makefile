@@ -1,0 +1,41 @@
+# Two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := tests/node/node_modules/.installed-stamp
+
+.PHONY: run test lint typecheck unit services clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+## Start the server on the embedded store with a demo workshop.
+run: $(STAMP)
+	$(BIN)/board-server --demo
+
+## Install, start needed services, and run lint, types and the whole suite.
+test: $(STAMP) $(NODE_STAMP) services lint typecheck unit
+
+services:
+	scripts/ensure-services
+
+lint: $(STAMP)
+	$(BIN)/ruff check board_server tests
+	$(BIN)/ruff format --check board_server tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) tests/node/node_modules

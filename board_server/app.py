@@ -1,0 +1,107 @@
+"""The Starlette application factory: wires store, rooms, workshops and routes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from board_server.api import http, ws
+from board_server.api.errors import ApiError, api_error_handler, http_error_handler
+from board_server.auth import TokenSigner
+from board_server.config import Config
+from board_server.rooms import RoomRegistry
+from board_server.services import Services
+from board_server.storage import Store
+from board_server.storage.sqlite import SQLiteStore
+from board_server.workshop import WorkshopService
+
+logger = logging.getLogger("board.server")
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+ReadyHook = Callable[[Services], Awaitable[None]]
+
+
+def build_store(config: Config) -> Store:
+    """The store the config asks for; backend selection lives only here."""
+    if config.redis_url:
+        raise NotImplementedError("the Redis store arrives with the scale-out issue")
+    return SQLiteStore(
+        config.data_dir / "board.sqlite3",
+        commit_interval=config.commit_interval,
+        compact_threshold=config.compact_threshold,
+    )
+
+
+def _page(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def page(request: Request) -> Response:
+        return FileResponse(STATIC_DIR / name, headers={"Cache-Control": "no-cache"})
+
+    return page
+
+
+async def _home(request: Request) -> Response:
+    return RedirectResponse("/join")
+
+
+def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlette:
+    """Build the app. Secrets must already be filled in (see config.with_secrets)."""
+    if not config.secret or not config.admin_token:
+        raise ValueError("config needs secret and admin_token; call with_secrets() first")
+    secret = config.secret
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = build_store(config)
+        await store.start()
+        signer = TokenSigner(secret)
+        rooms = RoomRegistry(
+            store,
+            idle_seconds=config.idle_unload_seconds,
+            compact_threshold=config.compact_threshold,
+        )
+        services = Services(
+            config=config,
+            store=store,
+            signer=signer,
+            workshops=WorkshopService(
+                store,
+                signer,
+                token_ttl=config.token_ttl_seconds,
+                room_capacity=config.room_capacity,
+            ),
+            rooms=rooms,
+        )
+        app.state.services = services
+        try:
+            if on_ready is not None:
+                await on_ready(services)
+            yield
+        finally:
+            await rooms.close()
+            await store.close()
+            logger.info("stopped; every room persisted")
+
+    routes: list[BaseRoute] = [
+        *http.routes,
+        *ws.routes,
+        Route("/", _home),
+        Route("/join", _page("join.html")),
+        Route("/join/{code}", _page("join.html")),
+        Route("/admin", _page("admin.html")),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: api_error_handler, HTTPException: http_error_handler},
+    )

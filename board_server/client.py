@@ -1,0 +1,274 @@
+"""An async Python client for tests, benchmarks and bots.
+
+It joins with a code over HTTP, connects to a room over the y-websocket
+protocol, keeps a pycrdt Doc in sync, and reconnects with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from pycrdt import Doc, TransactionEvent
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from board_server.sync import (
+    AwarenessEntry,
+    AwarenessMessage,
+    ProtocolError,
+    SyncStep1,
+    SyncStep2,
+    SyncUpdate,
+    encode_awareness,
+    encode_sync_step1,
+    encode_sync_step2,
+    encode_sync_update,
+    parse_message,
+)
+from board_server.sync.awareness import encode_awareness_update, parse_awareness
+
+logger = logging.getLogger("board.client")
+
+
+class ClientError(Exception):
+    """An HTTP call answered with an error, or the server refused the connection."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"{status}: {body}")
+        self.status = status
+        self.body = body
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The answer to /api/join."""
+
+    token: str
+    workshop_id: str
+    room_id: str
+    participant_id: str
+
+
+def _post_json(url: str, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            result: dict[str, Any] = json.loads(response.read())
+            return result
+    except urllib.error.HTTPError as exc:
+        raise ClientError(exc.code, json.loads(exc.read() or b"{}")) from None
+
+
+async def post_json(url: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+    """POST JSON without blocking the event loop; ClientError on an error status."""
+    return await asyncio.to_thread(_post_json, url, body, token)
+
+
+async def join(http_url: str, code: str, name: str, room: str | None = None) -> Joined:
+    """Join a workshop with its code, as a participant."""
+    body: dict[str, Any] = {"code": code, "name": name}
+    if room is not None:
+        body["room"] = room
+    answer = await post_json(f"{http_url}/api/join", body)
+    return Joined(
+        answer["token"], answer["workshop"]["id"], answer["room"]["id"], answer["participant"]["id"]
+    )
+
+
+# Close codes after which reconnecting cannot help (y-websocket agrees).
+def _terminal(code: int | None) -> bool:
+    return code is not None and 4400 <= code < 4500
+
+
+class BoardClient:
+    """A live copy of one room's board.
+
+    ``doc`` is a pycrdt Doc: edit it and the changes go to the server.
+    ``synced`` is set once the first sync completes after each (re)connect.
+    """
+
+    def __init__(
+        self,
+        http_url: str,
+        workshop_id: str,
+        room_id: str,
+        token: str,
+        *,
+        reconnect: bool = True,
+        doc: Doc[Any] | None = None,
+    ) -> None:
+        ws_base = http_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        self.url = f"{ws_base}/ws/{workshop_id}/{room_id}?token={quote(token)}"
+        self.doc: Doc[Any] = doc if doc is not None else Doc()
+        self._changed = asyncio.Event()
+        self.synced = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.connections = 0
+        self.awareness: dict[int, Any] = {}
+        self._reconnect = reconnect
+        self._local_state: dict[str, Any] | None = None
+        self._clock = 0
+        self._ws: ClientConnection | None = None
+        self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
+        self._remote = False
+        self._subscription = self.doc.observe(self._on_local_change)
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def join(
+        cls, http_url: str, code: str, name: str, room: str | None = None, **kwargs: Any
+    ) -> BoardClient:
+        """Join with a code and connect; wait on ``synced`` before reading."""
+        joined = await join(http_url, code, name, room)
+        client = cls(http_url, joined.workshop_id, joined.room_id, joined.token, **kwargs)
+        client.start()
+        return client
+
+    def start(self) -> None:
+        """Start connecting in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"client {self.url[:60]}")
+
+    async def wait_synced(self, timeout: float = 10.0) -> None:
+        """Wait for the current connection to sync."""
+        async with asyncio.timeout(timeout):
+            await self.synced.wait()
+
+    def set_awareness(self, state: dict[str, Any] | None) -> None:
+        """Set our presence state (None to leave) and send it if connected."""
+        self._local_state = state
+        self._clock += 1
+        self._send_awareness()
+
+    def _send_awareness(self) -> None:
+        state = "null" if self._local_state is None else json.dumps(self._local_state)
+        entry = AwarenessEntry(self.doc.client_id, self._clock, state)
+        self._send(encode_awareness(encode_awareness_update([entry])))
+
+    def _send(self, frame: bytes) -> None:
+        # While disconnected frames are dropped: the sync handshake on
+        # reconnect sends the server whatever it is missing.
+        if self._ws is not None:
+            self._outbox.put_nowait(frame)
+
+    async def _write(self, ws: ClientConnection) -> None:
+        while True:
+            frame = await self._outbox.get()
+            try:
+                await ws.send(frame)
+            except ConnectionClosed:
+                return
+
+    def _on_local_change(self, event: TransactionEvent) -> None:
+        if not self._remote and event.update != b"\x00\x00":
+            self._send(encode_sync_update(event.update))
+
+    def _apply_remote(self, update: bytes) -> None:
+        self._remote = True
+        try:
+            self.doc.apply_update(update)
+        finally:
+            self._remote = False
+        self._changed.set()
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until predicate() holds, re-checking after every remote update."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def _run(self) -> None:
+        delay = 0.1
+        try:
+            while True:
+                try:
+                    async with connect(self.url, max_size=None, compression=None) as ws:
+                        delay = 0.1
+                        try:
+                            await self._session(ws)
+                        finally:
+                            self.close_code = ws.close_code
+                            self.close_reason = ws.close_reason or ""
+                except (OSError, InvalidStatus, TimeoutError, ConnectionClosed) as exc:
+                    logger.debug("connect failed: %r", exc)
+                finally:
+                    self._ws = None
+                    self.synced.clear()
+                if not self._reconnect or _terminal(self.close_code):
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+        finally:
+            self.closed.set()
+
+    async def _session(self, ws: ClientConnection) -> None:
+        self._outbox = asyncio.Queue()
+        self._ws = ws
+        self.connections += 1
+        self.close_code = None
+        self._send(encode_sync_step1(self.doc.get_state()))
+        if self._local_state is not None:
+            self._send_awareness()
+        writer = asyncio.create_task(self._write(ws))
+        try:
+            await self._receive(ws)
+        finally:
+            writer.cancel()
+            await asyncio.gather(writer, return_exceptions=True)
+
+    async def _receive(self, ws: ClientConnection) -> None:
+        async for frame in ws:
+            if isinstance(frame, str):
+                continue
+            try:
+                message = parse_message(frame)
+            except ProtocolError as exc:
+                logger.warning("bad frame from server: %s", exc.reason)
+                continue
+            if isinstance(message, SyncStep1):
+                self._send(encode_sync_step2(self.doc.get_update(message.state_vector)))
+            elif isinstance(message, SyncStep2):
+                self._apply_remote(message.update)
+                self.synced.set()
+            elif isinstance(message, SyncUpdate):
+                self._apply_remote(message.update)
+            elif isinstance(message, AwarenessMessage):
+                for entry in parse_awareness(message.payload):
+                    if entry.client_id == self.doc.client_id:
+                        continue
+                    if entry.removed:
+                        self.awareness.pop(entry.client_id, None)
+                    else:
+                        self.awareness[entry.client_id] = json.loads(entry.state_json)
+
+    async def close(self) -> None:
+        """Disconnect and stop reconnecting."""
+        self._reconnect = False
+        if self._task is not None:
+            ws = self._ws
+            if ws is not None:
+                await ws.close()
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self.doc.unobserve(self._subscription)
+
+    async def __aenter__(self) -> BoardClient:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,63 @@
+"""Server configuration: one frozen dataclass.
+
+Only cli.py reads the command line and the environment; everything else gets
+a Config.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of a server process. Secrets are kept out of repr()."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("board-data")
+    redis_url: str | None = None
+    admin_token: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)
+    demo: bool = False
+    # Tuning; the defaults suit a hall of 65 tablets.
+    idle_unload_seconds: float = 30.0
+    max_message_bytes: int = 4 * 1024 * 1024
+    send_queue_limit: int = 512
+    token_ttl_seconds: float = 3 * 24 * 3600.0
+    compact_threshold: int = 500
+    commit_interval: float = 0.02
+    room_capacity: int = 10
+    log_level: str = "info"
+
+    @property
+    def http_url(self) -> str:
+        """Base URL for links printed on start."""
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+
+def _load_or_create(path: Path, nbytes: int) -> str:
+    """Read a secret kept in the data dir, creating it (mode 0600) on first use."""
+    try:
+        value = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        value = ""
+    if value:
+        return value
+    value = secrets.token_urlsafe(nbytes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def with_secrets(config: Config) -> Config:
+    """Fill in the admin token and signing secret from the data dir if not given."""
+    admin = config.admin_token or _load_or_create(config.data_dir / "admin_token", 24)
+    secret = config.secret or _load_or_create(config.data_dir / "secret", 32)
+    return replace(config, admin_token=admin, secret=secret)

@@ -1,0 +1,77 @@
+"""Reading a room's board document into plain outcome records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pycrdt import Doc, Map
+
+from board_server.workshop.loops import Link, Loop, find_loops
+
+
+@dataclass
+class RoomOutcome:
+    """What one room produced: notes by cluster, the system map and its loops."""
+
+    room_id: str
+    room_name: str
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    clusters: list[dict[str, Any]] = field(default_factory=list)
+    factors: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    loops: list[Loop] = field(default_factory=list)
+
+
+def _entries(doc: Doc[Any], name: str) -> dict[str, dict[str, Any]]:
+    root = doc.get(name, type=Map).to_py() or {}
+    return {key: value for key, value in root.items() if isinstance(value, dict)}
+
+
+def _by_created(items: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    return sorted(items.items(), key=lambda kv: (float(kv[1].get("created") or 0), kv[0]))
+
+
+def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
+    """Plain records of a board document; unknown fields are ignored."""
+    outcome = RoomOutcome(room_id, room_name)
+    for note_id, note in _by_created(_entries(doc, "notes")):
+        outcome.notes.append(
+            {
+                "id": note_id,
+                "text": str(note.get("text") or ""),
+                "kind": str(note.get("kind") or "text"),
+                "cluster": str(note.get("cluster") or ""),
+            }
+        )
+    for cluster_id, cluster in _by_created(_entries(doc, "clusters")):
+        outcome.clusters.append({"id": cluster_id, "title": str(cluster.get("title") or "")})
+    for node_id, node in _by_created(_entries(doc, "nodes")):
+        outcome.factors.append(
+            {
+                "id": node_id,
+                "label": str(node.get("label") or ""),
+                "description": str(node.get("description") or ""),
+            }
+        )
+    factor_ids = {factor["id"] for factor in outcome.factors}
+    links = []
+    for link_id, link in _by_created(_entries(doc, "links")):
+        source, target = str(link.get("from") or ""), str(link.get("to") or "")
+        if source not in factor_ids or target not in factor_ids:
+            continue
+        polarity = "-" if link.get("polarity") == "-" else "+"
+        delay = bool(link.get("delay"))
+        outcome.links.append(
+            {
+                "id": link_id,
+                "from": source,
+                "to": target,
+                "polarity": polarity,
+                "delay": delay,
+                "label": str(link.get("label") or ""),
+            }
+        )
+        links.append(Link(link_id, source, target, polarity, delay))
+    outcome.loops = find_loops(links)
+    return outcome

@@ -1,0 +1,63 @@
+"""``board-server export``: read a workshop from the store and write a file."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from pycrdt import Doc, merge_updates
+
+from board_server.config import Config
+from board_server.export.formats import to_csv, to_json, to_markdown
+from board_server.export.outcomes import RoomOutcome, room_outcome
+from board_server.model import RoomKey
+from board_server.storage import Store
+
+RENDERERS = {"md": to_markdown, "csv": to_csv, "json": to_json}
+
+
+async def load_room_doc(store: Store, key: RoomKey) -> Doc[Any]:
+    """A room's current document, rebuilt from its snapshot and log."""
+    stored = await store.load_doc(key)
+    doc: Doc[Any] = Doc()
+    if stored.snapshot:
+        doc.apply_update(stored.snapshot)
+    if stored.updates:
+        doc.apply_update(merge_updates(*stored.updates))
+    return doc
+
+
+async def _render(config: Config, workshop_id: str, fmt: str) -> tuple[str, str] | None:
+    from board_server.app import build_store
+
+    store = build_store(config)
+    await store.start()
+    try:
+        workshop = await store.get_workshop(workshop_id)
+        if workshop is None:
+            return None
+        rooms: list[RoomOutcome] = []
+        for room in workshop.rooms:
+            doc = await load_room_doc(store, RoomKey(workshop.id, room.id))
+            rooms.append(room_outcome(room.id, room.name, doc))
+    finally:
+        await store.close()
+    return workshop.title, RENDERERS[fmt](workshop, rooms)
+
+
+def run_export(config: Config, workshop_id: str, fmt: str, output: Path) -> int:
+    """Exit status of an export: 0 on success, 2 on a bad request."""
+    if fmt not in RENDERERS:
+        print(f"error: the {fmt} export is not available yet; use md, csv or json",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    rendered = asyncio.run(_render(config, workshop_id, fmt))
+    if rendered is None:
+        print(f"error: no workshop with id {workshop_id!r}", file=sys.stderr)
+        return 2
+    title, text = rendered
+    output.write_text(text, encoding="utf-8")
+    print(f"wrote {fmt} outcomes of {title!r} to {output}")
+    return 0

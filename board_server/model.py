@@ -1,0 +1,80 @@
+"""Plain data types shared by storage, workshop logic and the API.
+
+This is the bottom layer: it imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Role(enum.StrEnum):
+    """What a token lets its holder do."""
+
+    FACILITATOR = "facilitator"
+    PARTICIPANT = "participant"
+    VIEWER = "viewer"
+    OBSERVER = "observer"
+
+    @property
+    def read_only(self) -> bool:
+        """True for roles whose board writes the server must drop."""
+        return self in (Role.VIEWER, Role.OBSERVER)
+
+
+@dataclass(frozen=True)
+class RoomInfo:
+    """A breakout room of a workshop; each room has one board document."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Workshop:
+    """A facilitated session: a title, a join code and its breakout rooms."""
+
+    id: str
+    title: str
+    join_code: str
+    created: float
+    rooms: tuple[RoomInfo, ...]
+    room_capacity: int = 10
+
+    def room(self, room_id: str) -> RoomInfo | None:
+        """The room with this id, or None."""
+        for room in self.rooms:
+            if room.id == room_id:
+                return room
+        return None
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone who joined with the code; the name may be a nickname."""
+
+    id: str
+    workshop_id: str
+    room_id: str
+    name: str
+    created: float
+
+
+@dataclass(frozen=True)
+class RoomKey:
+    """Names one room's board document across the whole deployment."""
+
+    workshop_id: str
+    room_id: str
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id}/{self.room_id}"
+
+
+@dataclass
+class StoredDoc:
+    """A board document as the store holds it: a snapshot plus the updates after it."""
+
+    snapshot: bytes | None = None
+    updates: list[bytes] = field(default_factory=list)

@@ -1,0 +1,7 @@
+"""Rooms: one board document, its connections and their fan-out."""
+
+from board_server.rooms.peer import Peer, PeerState, Transport
+from board_server.rooms.registry import RoomRegistry
+from board_server.rooms.room import InvalidUpdate, Room
+
+__all__ = ["InvalidUpdate", "Peer", "PeerState", "Room", "RoomRegistry", "Transport"]

@@ -1,0 +1,202 @@
+"""A loaded room: its board document, its peers, and batched fan-out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from pycrdt import Doc, merge_updates
+
+from board_server.model import RoomKey
+from board_server.rooms.peer import Peer, PeerState
+from board_server.storage import Store
+from board_server.sync import (
+    AwarenessMessage,
+    AwarenessStates,
+    BoardMessage,
+    ProtocolError,
+    QueryAwareness,
+    SyncStep1,
+    SyncStep2,
+    SyncUpdate,
+    UnknownMessage,
+    encode_awareness,
+    encode_sync_step1,
+    encode_sync_step2,
+    encode_sync_update,
+    parse_message,
+)
+from board_server.sync.awareness import encode_awareness_update, parse_awareness
+
+logger = logging.getLogger("board.room")
+
+_EMPTY_UPDATE = b"\x00\x00"
+_FATAL = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
+
+
+class InvalidUpdate(Exception):
+    """A well-framed update that Yjs cannot apply; nothing of it was kept."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Room:
+    """One board document shared by the peers connected to it.
+
+    Updates are applied, persisted, then fanned out. Fan-out is flushed on the
+    next loop iteration, so updates that arrive together are merged into one
+    frame that is encoded once and shared by every peer: a quiet room sends
+    at once, a busy one sends fewer, bigger frames.
+    """
+
+    def __init__(
+        self, key: RoomKey, doc: Doc[Any], store: Store, *, log_length: int, compact_threshold: int
+    ) -> None:
+        self.key = key
+        self.doc = doc
+        self.peers: set[Peer] = set()
+        self.awareness = AwarenessStates()
+        self.closed = False
+        self._store = store
+        self._log_length = log_length
+        self._compact_threshold = compact_threshold
+        self._compaction: asyncio.Task[None] | None = None
+        self._pending: list[bytes] = []
+        self._pending_origins: set[Peer] = set()
+        self._flush_handle: asyncio.Handle | None = None
+        self._loop = asyncio.get_running_loop()
+
+    def add(self, peer: Peer) -> None:
+        """Admit a peer and start the sync handshake with it."""
+        self.peers.add(peer)
+        if not peer.read_only:
+            # Ask for what the client has that we lack (offline edits, or
+            # edits that were lost when a server crashed).
+            peer.send(encode_sync_step1(self.doc.get_state()))
+        if peer.sees_awareness and len(self.awareness):
+            peer.send(encode_awareness(encode_awareness_update(self.awareness.snapshot())))
+
+    def remove(self, peer: Peer) -> None:
+        """Forget a peer and tell the others its presence is gone."""
+        self.peers.discard(peer)
+        self._pending_origins.discard(peer)
+        removals = self.awareness.drop_owner(peer)
+        if removals:
+            self._send_awareness(encode_awareness(encode_awareness_update(removals)), None)
+
+    async def receive(self, peer: Peer, data: bytes) -> None:
+        """Handle one frame from a peer.
+
+        Raises ProtocolError for a malformed frame and InvalidUpdate for an
+        update Yjs rejects. Read-only peers' writes are dropped and counted.
+        """
+        message = parse_message(data)
+        if isinstance(message, SyncStep1):
+            try:
+                missing = self.doc.get_update(message.state_vector)
+            except ValueError:
+                raise ProtocolError("invalid state vector") from None
+            peer.send(encode_sync_step2(missing))
+        elif isinstance(message, (SyncStep2, SyncUpdate)):
+            if peer.read_only:
+                peer.dropped_writes += 1
+                return
+            await self.apply(message.update, peer)
+        elif isinstance(message, AwarenessMessage):
+            entries = parse_awareness(message.payload)
+            if peer.read_only:
+                # Dropped, but echoed to the sender alone: y-websocket closes a
+                # connection that hears nothing for 30 s, and this keeps a lone
+                # viewer of a quiet board connected.
+                peer.dropped_writes += 1
+                peer.send(data)
+                return
+            # Sent back to its sender too, like y-websocket's server, for the
+            # same keep-alive reason.
+            self.awareness.apply(peer, entries)
+            self._send_awareness(data, None)
+        elif isinstance(message, QueryAwareness):
+            if peer.sees_awareness:
+                snapshot = encode_awareness_update(self.awareness.snapshot())
+                peer.send(encode_awareness(snapshot))
+        elif isinstance(message, BoardMessage):
+            # Board commands arrive with the workshop issues; until then
+            # they are accepted and ignored, like any extension.
+            pass
+        elif isinstance(message, UnknownMessage) and not peer.unknown_logged:
+            peer.unknown_logged = True
+            logger.info(
+                "room %s: ignoring message type %d from %s", self.key, message.type, peer.label
+            )
+
+    async def apply(self, update: bytes, origin: Peer | None) -> None:
+        """Apply an update to the document, persist it and schedule its fan-out."""
+        if update == _EMPTY_UPDATE:
+            return
+        try:
+            self.doc.apply_update(update)
+        except BaseException as exc:
+            # yrs can raise a PanicException, which is not an Exception.
+            if isinstance(exc, _FATAL):
+                raise
+            raise InvalidUpdate(f"update rejected: {exc}"[:100]) from None
+        self._pending.append(update)
+        if origin is not None:
+            self._pending_origins.add(origin)
+        if self._flush_handle is None:
+            self._flush_handle = self._loop.call_soon(self._flush)
+        await self._store.append_update(self.key, update)
+        self._log_length += 1
+        if self._log_length >= self._compact_threshold and self._compaction is None:
+            self._compaction = asyncio.create_task(self._compact(), name=f"compact {self.key}")
+
+    def _flush(self) -> None:
+        self._flush_handle = None
+        updates, self._pending = self._pending, []
+        origins, self._pending_origins = self._pending_origins, set()
+        if not updates:
+            return
+        update = updates[0] if len(updates) == 1 else merge_updates(*updates)
+        frame = encode_sync_update(update)
+        # A lone writer already has its own update; with several writers the
+        # merged frame goes to all, which Yjs treats as idempotent.
+        skip = next(iter(origins)) if len(origins) == 1 else None
+        for peer in self.peers:
+            if peer is not skip:
+                peer.send(frame)
+
+    def _send_awareness(self, frame: bytes, skip: Peer | None) -> None:
+        for peer in self.peers:
+            if peer is not skip and peer.sees_awareness:
+                peer.send(frame)
+
+    async def _compact(self) -> None:
+        try:
+            await self.persist()
+        finally:
+            self._compaction = None
+
+    async def persist(self) -> None:
+        """Fold the update log into one snapshot of the current document."""
+        if self._log_length == 0:
+            return
+        count = self._log_length
+        await self._store.compact(self.key, self.doc.get_update())
+        self._log_length -= count
+        logger.debug("room %s: compacted %d updates", self.key, count)
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close every peer, wait for compaction, and persist a final snapshot."""
+        self.closed = True
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush()
+        for peer in list(self.peers):
+            if peer.state is PeerState.OPEN:
+                peer.close(code, reason)
+        if self._compaction is not None:
+            await asyncio.gather(self._compaction, return_exceptions=True)
+        await self.persist()

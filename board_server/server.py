@@ -1,0 +1,46 @@
+"""Binding the socket and building the uvicorn server, for the CLI and tests."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+
+import uvicorn
+
+from board_server.app import ReadyHook, create_app
+from board_server.config import Config, with_secrets
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket; port 0 picks a free one. Clients may connect at once."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def build_server(
+    config: Config, *, on_ready: ReadyHook | None = None
+) -> tuple[uvicorn.Server, socket.socket, Config]:
+    """Bind, fill in secrets and the real port, and build the uvicorn server."""
+    config = with_secrets(config)
+    sock = bind_socket(config.host, config.port)
+    config = replace(config, port=sock.getsockname()[1])
+    app = create_app(config, on_ready=on_ready)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            # The sans-I/O websockets protocol; permessage-deflate costs CPU
+            # per frame and board updates are small.
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
+            ws_max_size=config.max_message_bytes,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+    )
+    return server, sock, config

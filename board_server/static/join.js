@@ -1,0 +1,52 @@
+// Join page: POST /api/join, then keep the token on this device so that a
+// reload rejoins the same room without asking again.
+(function () {
+  "use strict";
+  const form = document.getElementById("join-form");
+  const status = document.getElementById("status");
+  const code = document.getElementById("code");
+  const name = document.getElementById("name");
+  const fromPath = location.pathname.match(/^\/join\/([^/]+)$/);
+  const params = new URLSearchParams(location.search);
+  if (fromPath) code.value = decodeURIComponent(fromPath[1]);
+  name.value = localStorage.getItem("board.name") || "";
+  (fromPath ? name : code).focus();
+
+  function show(message) { status.textContent = message; }
+
+  function showJoined(joined) {
+    show("You are in " + joined.room.name + " of \u201c" + joined.workshop.title + "\u201d.");
+  }
+
+  const saved = localStorage.getItem("board.session");
+  if (saved) {
+    try {
+      const joined = JSON.parse(saved);
+      if (!fromPath || joined.code === code.value.toUpperCase()) showJoined(joined);
+    } catch (err) {
+      localStorage.removeItem("board.session");
+    }
+  }
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    show("Joining\u2026");
+    const body = { code: code.value.trim(), name: name.value.trim() };
+    if (params.get("room")) body.room = params.get("room");
+    try {
+      const response = await fetch("/api/join", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const answer = await response.json();
+      if (!response.ok) { show(answer.detail || "Could not join."); return; }
+      answer.code = body.code.toUpperCase();
+      localStorage.setItem("board.name", body.name);
+      localStorage.setItem("board.session", JSON.stringify(answer));
+      showJoined(answer);
+    } catch (err) {
+      show("No connection to the server. Check the Wi-Fi and try again.");
+    }
+  });
+})();

@@ -1,0 +1,353 @@
+"""SQLiteStore: the embedded store, one SQLite file in the data folder."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+import logging
+import pathlib
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, Literal, NamedTuple, TypeVar
+
+from board_server.model import Participant, RoomInfo, RoomKey, StoredDoc, Workshop
+from board_server.storage.base import StoreError
+
+logger = logging.getLogger("board.storage")
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+# _MIGRATIONS[v] holds the statements that take the schema from user_version v to v + 1.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        "CREATE TABLE workshops (id TEXT PRIMARY KEY, title TEXT NOT NULL,"
+        " join_code TEXT NOT NULL UNIQUE, created REAL NOT NULL,"
+        " room_capacity INTEGER NOT NULL, rooms TEXT NOT NULL)",
+        "CREATE TABLE participants (id TEXT PRIMARY KEY, workshop_id TEXT NOT NULL,"
+        " room_id TEXT NOT NULL, name TEXT NOT NULL, created REAL NOT NULL)",
+        "CREATE INDEX participants_room ON participants (workshop_id, room_id)",
+        "CREATE TABLE doc_snapshots (workshop_id TEXT NOT NULL, room_id TEXT NOT NULL,"
+        " snapshot BLOB NOT NULL, PRIMARY KEY (workshop_id, room_id))",
+        "CREATE TABLE doc_updates (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " workshop_id TEXT NOT NULL, room_id TEXT NOT NULL, data BLOB NOT NULL)",
+        "CREATE INDEX doc_updates_room ON doc_updates (workshop_id, room_id, seq)",
+    ),
+)
+# A failing disk should not be hammered every commit_interval.
+_RETRY_DELAY = 0.25
+
+
+class _State(enum.Enum):
+    NEW = "new"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class _Pending(NamedTuple):
+    n: int  # position in this store's append order; not the database seq
+    room: RoomKey
+    data: bytes
+
+
+def _normalize_code(join_code: str) -> str:
+    return join_code.strip().upper()
+
+
+def _workshop(row: tuple[str, str, str, float, int, str]) -> Workshop:
+    id_, title, join_code, created, capacity, rooms = row
+    infos = tuple(RoomInfo(id=r["id"], name=r["name"]) for r in json.loads(rooms))
+    return Workshop(id_, title, join_code, created, infos, room_capacity=capacity)
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> Iterator[None]:
+    conn.execute(begin)
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+class SQLiteStore:
+    """The Store in one SQLite file (WAL), with a group-committed update log.
+
+    The connection lives on one worker thread, so database calls run in FIFO order.
+    """
+
+    def __init__(
+        self, path: pathlib.Path, *, commit_interval: float = 0.02, compact_threshold: int = 500
+    ) -> None:
+        if commit_interval <= 0:
+            raise ValueError(f"commit_interval must be positive, got {commit_interval}")
+        self.path = path
+        self.commit_interval = commit_interval
+        # The store never compacts by itself: only the room has the live Doc to snapshot.
+        self.compact_threshold = compact_threshold
+        self._state = _State.NEW
+        self._executor: ThreadPoolExecutor | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._pending: deque[_Pending] = deque()
+        self._appended = 0
+        # Touched only on the worker thread.
+        self._conn: sqlite3.Connection | None = None
+        self._durable = 0  # highest _Pending.n that is committed or covered by a snapshot
+
+    async def start(self) -> None:
+        """Open (creating or migrating) the database and start the group-commit flusher."""
+        if self._state is not _State.NEW:
+            raise StoreError(f"cannot start a store that is {self._state.value}")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="board-sqlite")
+        try:
+            await self._run(self._db_open)
+        except BaseException:
+            self._executor.submit(self._db_close)  # in case a cancelled open still completes
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            raise
+        self._state = _State.OPEN
+        self._flusher = asyncio.create_task(self._flush_loop(), name=f"flusher {self.path}")
+        self._flusher.add_done_callback(self._flusher_done)
+
+    async def close(self) -> None:
+        """Commit everything pending, stop the flusher and close the database. Idempotent."""
+        if self._state is not _State.OPEN:
+            self._state = _State.CLOSED
+            return
+        self._state = _State.CLOSED
+        if self._flusher is not None:
+            self._flusher.cancel()
+            await asyncio.wait({self._flusher})
+            self._flusher = None
+        try:
+            await self._commit_pending()
+        finally:
+            await self._run(self._db_close)
+            if self._executor is not None:
+                self._executor.shutdown(wait=False)
+                self._executor = None
+
+    async def create_workshop(self, workshop: Workshop) -> None:
+        """Persist a new workshop. Raises StoreError if the id or join code exists."""
+        self._check_open()
+        code = _normalize_code(workshop.join_code)
+        rooms = json.dumps([{"id": r.id, "name": r.name} for r in workshop.rooms])
+        row = (workshop.id, workshop.title, code, workshop.created, workshop.room_capacity, rooms)
+        what = f"workshop id {workshop.id!r} or join code {code!r}"
+        await self._run(partial(self._db_insert_row, "workshops", row, what))
+
+    async def get_workshop(self, workshop_id: str) -> Workshop | None:
+        """The workshop with this id, or None."""
+        return await self._find_workshop("id", workshop_id)
+
+    async def find_workshop_by_code(self, join_code: str) -> Workshop | None:
+        """The workshop with this join code (case and surrounding space ignored), or None."""
+        return await self._find_workshop("join_code", _normalize_code(join_code))
+
+    async def list_workshops(self) -> list[Workshop]:
+        """Every workshop, oldest first."""
+        rows = await self._query("SELECT * FROM workshops ORDER BY created, rowid")
+        return [_workshop(row) for row in rows]
+
+    async def add_participant(self, participant: Participant) -> None:
+        """Persist a participant who joined. Raises StoreError if the id exists."""
+        self._check_open()
+        p = participant
+        row = (p.id, p.workshop_id, p.room_id, p.name, p.created)
+        await self._run(partial(self._db_insert_row, "participants", row, f"participant {p.id!r}"))
+
+    async def room_headcounts(self, workshop_id: str) -> dict[str, int]:
+        """Participants per room id; rooms with nobody are missing."""
+        sql = "SELECT room_id, COUNT(*) FROM participants WHERE workshop_id = ? GROUP BY room_id"
+        return dict(await self._query(sql, workshop_id))
+
+    async def append_update(self, room: RoomKey, update: bytes) -> None:
+        """Queue an update; the flusher commits it within commit_interval."""
+        self._check_open()
+        self._appended += 1
+        self._pending.append(_Pending(self._appended, room, update))
+        self._wake.set()
+
+    async def load_doc(self, room: RoomKey) -> StoredDoc:
+        """The room's snapshot and every update after it, pending ones included."""
+        self._check_open()
+        pending = [p for p in self._pending if p.room == room]
+        snapshot, updates, durable = await self._run(partial(self._db_load, room))
+        updates.extend(p.data for p in pending if p.n > durable)
+        return StoredDoc(snapshot=snapshot, updates=updates)
+
+    async def compact(self, room: RoomKey, snapshot: bytes) -> None:
+        """Replace the room's log with this snapshot; later appends stay in the log."""
+        self._check_open()
+        batch = list(self._pending)
+        self._forget(await self._run(partial(self._db_write, batch, room, snapshot)))
+
+    async def log_length(self, room: RoomKey) -> int:
+        """How many updates follow the snapshot, pending ones included."""
+        self._check_open()
+        pending = [p.n for p in self._pending if p.room == room]
+        committed, durable = await self._run(partial(self._db_count, room))
+        return committed + sum(1 for n in pending if n > durable)
+
+    async def flush(self) -> None:
+        """Wait until everything appended so far is committed."""
+        self._check_open()
+        await self._commit_pending()
+
+    # Event-loop side.
+    def _check_open(self) -> None:
+        if self._state is not _State.OPEN:
+            raise StoreError(f"store {self.path} is {self._state.value}, not open")
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        if self._executor is None:
+            raise StoreError(f"store {self.path} has no worker")
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+
+    async def _query(self, sql: str, *params: str) -> list[Any]:
+        self._check_open()
+        return await self._run(partial(self._db_all, sql, *params))
+
+    async def _find_workshop(
+        self, column: Literal["id", "join_code"], value: str
+    ) -> Workshop | None:
+        rows = await self._query(f"SELECT * FROM workshops WHERE {column} = ?", value)
+        return _workshop(rows[0]) if rows else None
+
+    async def _commit_pending(self) -> None:
+        if self._pending:
+            self._forget(await self._run(partial(self._db_write, list(self._pending))))
+
+    def _forget(self, durable: int) -> None:
+        while self._pending and self._pending[0].n <= durable:
+            self._pending.popleft()
+
+    async def _flush_loop(self) -> None:
+        failing = False
+        while True:
+            await self._wake.wait()
+            await asyncio.sleep(self.commit_interval)
+            self._wake.clear()
+            try:
+                await self._commit_pending()
+            except StoreError:
+                if not failing:
+                    logger.exception(
+                        "commit of %d pending updates to %s failed; retrying every %s s",
+                        len(self._pending),
+                        self.path,
+                        _RETRY_DELAY,
+                    )
+                failing = True
+                self._wake.set()
+                await asyncio.sleep(_RETRY_DELAY)
+            else:
+                if failing:
+                    logger.info("commits to %s succeed again", self.path)
+                failing = False
+
+    def _flusher_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("flusher of %s died", self.path, exc_info=task.exception())
+
+    # Worker-thread side.
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"store {self.path} has no open connection")
+        return self._conn
+
+    def _db_open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode != "wal":
+                logger.warning("%s: journal_mode is %s, WAL is unavailable", self.path, mode)
+            conn.execute("PRAGMA synchronous = NORMAL")
+            with _transaction(conn):
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"{self.path} has schema version {version}; "
+                        f"this server supports up to {SCHEMA_VERSION}"
+                    )
+                for statements in _MIGRATIONS[version:]:
+                    for statement in statements:
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+
+    def _db_close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _db_all(self, sql: str, *params: str) -> list[Any]:
+        return self._db().execute(sql, params).fetchall()
+
+    def _db_insert_row(self, table: str, row: tuple[object, ...], what: str) -> None:
+        sql = f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})"
+        try:
+            with _transaction(self._db()):
+                self._db().execute(sql, row)
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"{what} exists") from exc
+
+    def _db_load(self, room: RoomKey) -> tuple[bytes | None, list[bytes], int]:
+        conn, key = self._db(), (room.workshop_id, room.room_id)
+        with _transaction(conn, "BEGIN"):
+            row = conn.execute(
+                "SELECT snapshot FROM doc_snapshots WHERE workshop_id = ? AND room_id = ?", key
+            ).fetchone()
+            rows = conn.execute(
+                "SELECT data FROM doc_updates WHERE workshop_id = ? AND room_id = ? ORDER BY seq",
+                key,
+            ).fetchall()
+        return (row[0] if row else None), [data for (data,) in rows], self._durable
+
+    def _db_count(self, room: RoomKey) -> tuple[int, int]:
+        sql = "SELECT COUNT(*) FROM doc_updates WHERE workshop_id = ? AND room_id = ?"
+        (count,) = self._db().execute(sql, (room.workshop_id, room.room_id)).fetchone()
+        return count, self._durable
+
+    def _db_write(
+        self, batch: list[_Pending], room: RoomKey | None = None, snapshot: bytes = b""
+    ) -> int:
+        """Commit the batch and, given a room, replace that room's log with the snapshot."""
+        # An earlier job may have committed part of the batch already.
+        fresh = [p for p in batch if p.n > self._durable]
+        if not fresh and room is None:
+            return self._durable
+        conn = self._db()
+        with _transaction(conn):
+            # The snapshot covers the room's pending updates, so they need no row.
+            conn.executemany(
+                "INSERT INTO doc_updates (workshop_id, room_id, data) VALUES (?, ?, ?)",
+                [(p.room.workshop_id, p.room.room_id, p.data) for p in fresh if p.room != room],
+            )
+            if room is not None:
+                key = (room.workshop_id, room.room_id)
+                conn.execute("DELETE FROM doc_updates WHERE workshop_id = ? AND room_id = ?", key)
+                conn.execute(
+                    "INSERT INTO doc_snapshots VALUES (?, ?, ?) ON CONFLICT (workshop_id, room_id)"
+                    " DO UPDATE SET snapshot = excluded.snapshot",
+                    (*key, snapshot),
+                )
+        if fresh:
+            self._durable = fresh[-1].n
+        return self._durable

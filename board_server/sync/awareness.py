@@ -1,0 +1,103 @@
+"""Awareness (presence) bookkeeping for a relay that never interprets states.
+
+The server only needs to know which client ids each connection introduced,
+so that it can announce their removal when the connection closes, and the
+latest state of each, so that a newcomer sees who is already here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pycrdt import write_var_uint
+
+from board_server.sync.protocol import ProtocolError, Reader
+
+_NULL_STATE = "null"
+
+
+@dataclass(frozen=True)
+class AwarenessEntry:
+    """One client's awareness state; state_json is the JSON text, "null" when gone."""
+
+    client_id: int
+    clock: int
+    state_json: str
+
+    @property
+    def removed(self) -> bool:
+        """True when the entry announces the client left."""
+        return self.state_json == _NULL_STATE
+
+
+def parse_awareness(payload: bytes) -> list[AwarenessEntry]:
+    """Decode an awareness update. Raises ProtocolError when malformed."""
+    reader = Reader(payload)
+    count = reader.var_uint()
+    # Each entry takes at least three bytes, so a huge count is a lie.
+    if count * 3 > reader.remaining:
+        raise ProtocolError("awareness entry count exceeds frame")
+    entries = []
+    for _ in range(count):
+        client_id = reader.var_uint()
+        clock = reader.var_uint()
+        entries.append(AwarenessEntry(client_id, clock, reader.var_string()))
+    reader.expect_end()
+    return entries
+
+
+def encode_awareness_update(entries: list[AwarenessEntry]) -> bytes:
+    """Encode entries as an awareness update payload."""
+    out = bytearray(write_var_uint(len(entries)))
+    for entry in entries:
+        state = entry.state_json.encode("utf-8")
+        out += write_var_uint(entry.client_id)
+        out += write_var_uint(entry.clock)
+        out += write_var_uint(len(state))
+        out += state
+    return bytes(out)
+
+
+class AwarenessStates:
+    """Current awareness states of one room, and which connection owns each."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, AwarenessEntry] = {}
+        self._owners: dict[int, object] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def apply(self, owner: object, entries: list[AwarenessEntry]) -> bool:
+        """Record entries sent by owner; True if any of them changed the room's view."""
+        changed = False
+        for entry in entries:
+            current = self._entries.get(entry.client_id)
+            if current is None and entry.removed:
+                continue
+            if current is not None and entry.clock < current.clock:
+                continue
+            if current is not None and entry.clock == current.clock and not entry.removed:
+                continue
+            changed = True
+            if entry.removed:
+                self._entries.pop(entry.client_id, None)
+                self._owners.pop(entry.client_id, None)
+            else:
+                self._entries[entry.client_id] = entry
+                self._owners[entry.client_id] = owner
+        return changed
+
+    def drop_owner(self, owner: object) -> list[AwarenessEntry]:
+        """Forget every client the owner introduced; return their removal entries."""
+        gone = [cid for cid, who in self._owners.items() if who is owner]
+        removals = []
+        for client_id in gone:
+            entry = self._entries.pop(client_id)
+            del self._owners[client_id]
+            removals.append(AwarenessEntry(client_id, entry.clock + 1, _NULL_STATE))
+        return removals
+
+    def snapshot(self) -> list[AwarenessEntry]:
+        """Every current state, for a newcomer."""
+        return list(self._entries.values())

@@ -1,0 +1,66 @@
+"""Feedback loops in a system map, found from its links.
+
+A loop is a cycle of links. It is reinforcing (R) when it has an even number
+of negative links and balancing (B) when the number is odd. The browser
+client has the same logic in JavaScript; both are tested on the same cases.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+# Enough for any board people can read; stops a dense map from exploding.
+MAX_LOOPS = 500
+
+
+@dataclass(frozen=True)
+class Link:
+    """A causal arrow between two factors."""
+
+    id: str
+    source: str
+    target: str
+    polarity: str = "+"
+    delay: bool = False
+
+
+@dataclass(frozen=True)
+class Loop:
+    """One feedback loop: its factors in order, and the links that close it."""
+
+    factors: tuple[str, ...]
+    links: tuple[str, ...]
+    kind: str  # "R" or "B"
+    delayed: bool
+
+
+def find_loops(links: list[Link], limit: int = MAX_LOOPS) -> list[Loop]:
+    """Every elementary cycle, each once, starting at its smallest factor id."""
+    outgoing: dict[str, list[Link]] = defaultdict(list)
+    for link in sorted(links, key=lambda item: item.id):
+        outgoing[link.source].append(link)
+    by_id = {link.id: link for link in links}
+    loops: list[Loop] = []
+    for start in sorted(outgoing):
+        # Only visit factors that sort after the start, so each cycle is found once.
+        stack: list[tuple[str, list[str], list[str]]] = [(start, [start], [])]
+        while stack and len(loops) < limit:
+            node, path, path_links = stack.pop()
+            for link in reversed(outgoing.get(node, [])):
+                if link.target == start:
+                    loops.append(_loop(path, [*path_links, link.id], by_id))
+                elif link.target > start and link.target not in path:
+                    stack.append((link.target, [*path, link.target], [*path_links, link.id]))
+    loops.sort(key=lambda loop: (len(loop.links), loop.factors, loop.links))
+    return loops[:limit]
+
+
+def _loop(path: list[str], link_ids: list[str], by_id: dict[str, Link]) -> Loop:
+    negatives = sum(1 for lid in link_ids if by_id[lid].polarity == "-")
+    return Loop(
+        factors=tuple(path),
+        links=tuple(link_ids),
+        kind="R" if negatives % 2 == 0 else "B",
+        delayed=any(by_id[lid].delay for lid in link_ids),
+    )

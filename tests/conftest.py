@@ -1,0 +1,109 @@
+"""Shared fixtures: a real uvicorn server on 127.0.0.1:0, and API helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from board_server.client import post_json
+from board_server.config import Config
+from board_server.server import build_server
+from board_server.services import Services
+
+TESTS_DIR = Path(__file__).parent
+sys.path.insert(0, str(TESTS_DIR))
+
+
+@dataclass
+class RunningServer:
+    """A live in-process server and the helpers tests use against it."""
+
+    config: Config
+    services: Services
+    http_url: str
+    ws_url: str
+
+    async def create_workshop(
+        self, title: str = "Test workshop", rooms: tuple[str, ...] = ("Table 1", "Table 2")
+    ) -> dict[str, Any]:
+        return await post_json(
+            f"{self.http_url}/api/workshops",
+            {"title": title, "rooms": list(rooms)},
+            self.config.admin_token,
+        )
+
+    async def join(self, code: str, name: str = "Ann", room: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": code, "name": name}
+        if room is not None:
+            body["room"] = room
+        return await post_json(f"{self.http_url}/api/join", body)
+
+    async def role_token(self, workshop: dict[str, Any], role: str) -> str:
+        answer = await post_json(
+            f"{self.http_url}/api/workshops/{workshop['id']}/tokens",
+            {"role": role},
+            workshop["facilitator_token"],
+        )
+        token: str = answer["token"]
+        return token
+
+
+async def start_server(data_dir: Path, **overrides: Any) -> tuple[RunningServer, Any]:
+    """Start a server in this event loop; returns it and a stop coroutine function."""
+    ready = asyncio.Event()
+    holder: dict[str, Services] = {}
+
+    async def on_ready(services: Services) -> None:
+        holder["services"] = services
+        ready.set()
+
+    server, sock, config = build_server(
+        Config(port=0, data_dir=data_dir, **overrides), on_ready=on_ready
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    async with asyncio.timeout(10):
+        await ready.wait()
+    running = RunningServer(
+        config,
+        holder["services"],
+        f"http://127.0.0.1:{config.port}",
+        f"ws://127.0.0.1:{config.port}",
+    )
+
+    async def stop() -> None:
+        server.should_exit = True
+        async with asyncio.timeout(15):
+            await task
+        sock.close()
+
+    return running, stop
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> None:
+    """The npm packages under tests/node, installed once (npm ci) if missing."""
+    from nodeclient import ensure_node_modules
+
+    ensure_node_modules()
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
+    """A fresh server with its own data dir."""
+    running, stop = await start_server(tmp_path / "data")
+    try:
+        yield running
+    finally:
+        await stop()
+
+
+@pytest.fixture
+async def workshop(server: RunningServer) -> dict[str, Any]:
+    """A workshop with two rooms on the server fixture."""
+    return await server.create_workshop()

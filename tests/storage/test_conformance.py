@@ -1,0 +1,342 @@
+"""The Store contract: every store implementation must pass these tests unchanged.
+
+To add a backend, add its name to STORE_KINDS and a branch to build_store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pathlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from pycrdt import Doc, Map, Subscription, Text, TransactionEvent
+
+from board_server.model import Participant, RoomInfo, RoomKey, StoredDoc, Workshop
+from board_server.storage import Store, StoreError
+from board_server.storage.sqlite import SQLiteStore
+
+STORE_KINDS = ["sqlite"]
+
+OpenStore = Callable[[], Awaitable[Store]]
+
+
+def build_store(kind: str, tmp_path: pathlib.Path) -> Store:
+    """A new, unstarted store; every store built for one tmp_path shares the same data.
+
+    tmp_path is unique per test, so a networked backend can use tmp_path.name as key prefix.
+    """
+    if kind == "sqlite":
+        return SQLiteStore(tmp_path / "data" / "board.sqlite3")
+    raise AssertionError(f"unknown store kind {kind!r}")
+
+
+@pytest.fixture(params=STORE_KINDS)
+async def open_store(
+    request: pytest.FixtureRequest, tmp_path: pathlib.Path
+) -> AsyncIterator[OpenStore]:
+    """Opens stores on this test's data; closes every one of them after the test."""
+    opened: list[Store] = []
+
+    async def open_() -> Store:
+        store = build_store(request.param, tmp_path)
+        async with asyncio.timeout(5):
+            await store.start()
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        async with asyncio.timeout(5):
+            await store.close()
+
+
+@pytest.fixture
+async def store(open_store: OpenStore) -> Store:
+    return await open_store()
+
+
+def make_workshop(
+    workshop_id: str = "w1", join_code: str = "ABC123", created: float = 1000.0
+) -> Workshop:
+    return Workshop(
+        id=workshop_id,
+        title=f"Housing futures {workshop_id}",
+        join_code=join_code,
+        created=created,
+        rooms=(RoomInfo("r1", "Table 1"), RoomInfo("r2", "Table 2")),
+        room_capacity=8,
+    )
+
+
+def make_participant(pid: str, workshop_id: str, room_id: str) -> Participant:
+    return Participant(id=pid, workshop_id=workshop_id, room_id=room_id, name=pid, created=5.0)
+
+
+class Board:
+    """A pycrdt Doc that records every update it emits, like a room's live document."""
+
+    def __init__(self) -> None:
+        self.doc: Doc[Any] = Doc()
+        self.updates: list[bytes] = []
+        self._sub: Subscription = self.doc.observe(self._record)
+
+    def _record(self, event: TransactionEvent) -> None:
+        self.updates.append(event.update)
+
+    def add_note(self, note_id: str, text: str) -> None:
+        self.doc.get("notes", type=Map)[note_id] = Map({"text": Text(text), "x": 10})
+
+    def edit_title(self, text: str) -> None:
+        self.doc.get("title", type=Text).insert(0, text)
+
+    def take_updates(self) -> list[bytes]:
+        taken, self.updates = self.updates, []
+        return taken
+
+
+def content(doc: Doc[Any]) -> dict[str, object]:
+    return {
+        "title": str(doc.get("title", type=Text)),
+        "notes": doc.get("notes", type=Map).to_py(),
+    }
+
+
+def rebuild(stored: StoredDoc) -> Doc[Any]:
+    doc: Doc[Any] = Doc()
+    if stored.snapshot is not None:
+        doc.apply_update(stored.snapshot)
+    for update in stored.updates:
+        doc.apply_update(update)
+    return doc
+
+
+async def append_all(store: Store, room: RoomKey, updates: list[bytes]) -> None:
+    for update in updates:
+        await store.append_update(room, update)
+
+
+ROOM = RoomKey("w1", "r1")
+
+
+# Workshops and participants.
+async def test_create_then_get_workshop(store: Store) -> None:
+    workshop = make_workshop()
+    async with asyncio.timeout(5):
+        await store.create_workshop(workshop)
+        assert await store.get_workshop("w1") == workshop
+        assert await store.get_workshop("nope") is None
+
+
+async def test_find_by_code_ignores_case_and_whitespace(store: Store) -> None:
+    workshop = make_workshop(join_code="K7Q2MX")
+    async with asyncio.timeout(5):
+        await store.create_workshop(workshop)
+        assert await store.find_workshop_by_code("K7Q2MX") == workshop
+        assert await store.find_workshop_by_code("  k7q2Mx\n") == workshop
+        assert await store.find_workshop_by_code("K7Q2M") is None
+
+
+async def test_list_workshops_oldest_first(store: Store) -> None:
+    late = make_workshop("late", "CODE3", created=300.0)
+    early = make_workshop("early", "CODE1", created=100.0)
+    middle = make_workshop("middle", "CODE2", created=200.0)
+    async with asyncio.timeout(5):
+        assert await store.list_workshops() == []
+        for workshop in (late, early, middle):
+            await store.create_workshop(workshop)
+        assert await store.list_workshops() == [early, middle, late]
+
+
+async def test_duplicate_id_raises(store: Store) -> None:
+    first = make_workshop("w1", "CODE1")
+    async with asyncio.timeout(5):
+        await store.create_workshop(first)
+        with pytest.raises(StoreError):
+            await store.create_workshop(make_workshop("w1", "CODE2"))
+        assert await store.list_workshops() == [first]
+
+
+async def test_duplicate_join_code_raises_whatever_its_case(store: Store) -> None:
+    first = make_workshop("w1", "CODE1")
+    async with asyncio.timeout(5):
+        await store.create_workshop(first)
+        with pytest.raises(StoreError):
+            await store.create_workshop(make_workshop("w2", "code1"))
+        assert await store.list_workshops() == [first]
+        assert await store.get_workshop("w2") is None
+
+
+async def test_headcounts_per_room(store: Store) -> None:
+    async with asyncio.timeout(5):
+        await store.create_workshop(make_workshop("w1", "CODE1"))
+        await store.create_workshop(make_workshop("w2", "CODE2"))
+        assert await store.room_headcounts("w1") == {}
+        for pid, room_id in [("a", "r1"), ("b", "r1"), ("c", "r2"), ("d", "r1")]:
+            await store.add_participant(make_participant(pid, "w1", room_id))
+        await store.add_participant(make_participant("e", "w2", "r1"))
+        assert await store.room_headcounts("w1") == {"r1": 3, "r2": 1}
+        assert await store.room_headcounts("w2") == {"r1": 1}
+
+
+# Documents.
+async def test_unknown_room_is_empty(store: Store) -> None:
+    async with asyncio.timeout(5):
+        assert await store.load_doc(ROOM) == StoredDoc(snapshot=None, updates=[])
+        assert await store.log_length(ROOM) == 0
+
+
+async def test_updates_round_trip(store: Store) -> None:
+    board = Board()
+    board.add_note("n1", "more social housing")
+    board.edit_title("Housing")
+    board.add_note("n2", "rent caps")
+    updates = board.take_updates()
+    async with asyncio.timeout(5):
+        await append_all(store, ROOM, updates)
+        await store.flush()
+        stored = await store.load_doc(ROOM)
+        assert await store.log_length(ROOM) == 3
+    assert stored == StoredDoc(snapshot=None, updates=updates)
+    assert content(rebuild(stored)) == {
+        "title": "Housing",
+        "notes": {
+            "n1": {"text": "more social housing", "x": 10.0},
+            "n2": {"text": "rent caps", "x": 10.0},
+        },
+    }
+
+
+async def test_load_includes_updates_not_yet_flushed(store: Store) -> None:
+    board = Board()
+    board.add_note("n1", "a")
+    board.add_note("n2", "b")
+    updates = board.take_updates()
+    async with asyncio.timeout(5):
+        await append_all(store, ROOM, updates)
+        assert await store.load_doc(ROOM) == StoredDoc(snapshot=None, updates=updates)
+        assert await store.log_length(ROOM) == 2
+        await store.flush()
+        assert await store.load_doc(ROOM) == StoredDoc(snapshot=None, updates=updates)
+
+
+async def test_concurrent_flushes_store_each_update_once(store: Store) -> None:
+    board = Board()
+    for i in range(3):
+        board.add_note(f"n{i}", str(i))
+    updates = board.take_updates()
+    async with asyncio.timeout(5):
+        await append_all(store, ROOM, updates)
+        loaded = await asyncio.gather(store.load_doc(ROOM), store.flush(), store.flush())
+        assert loaded[0] == StoredDoc(snapshot=None, updates=updates)
+        assert await store.load_doc(ROOM) == StoredDoc(snapshot=None, updates=updates)
+        assert await store.log_length(ROOM) == 3
+
+
+async def test_compact_keeps_content_and_empties_log(store: Store) -> None:
+    board = Board()
+    board.add_note("n1", "a")
+    board.edit_title("T")
+    async with asyncio.timeout(5):
+        # Not flushed: the snapshot must also replace updates still pending.
+        await append_all(store, ROOM, board.take_updates())
+        snapshot = board.doc.get_update()
+        await store.compact(ROOM, snapshot)
+        assert await store.load_doc(ROOM) == StoredDoc(snapshot=snapshot, updates=[])
+        assert await store.log_length(ROOM) == 0
+        await store.flush()
+        stored = await store.load_doc(ROOM)
+    assert stored == StoredDoc(snapshot=snapshot, updates=[])
+    assert content(rebuild(stored)) == content(board.doc)
+
+
+async def test_updates_after_compact_survive(store: Store) -> None:
+    board = Board()
+    board.add_note("n1", "before")
+    async with asyncio.timeout(5):
+        await append_all(store, ROOM, board.take_updates())
+        snapshot = board.doc.get_update()
+        compacting = asyncio.create_task(store.compact(ROOM, snapshot))
+        await asyncio.sleep(0)  # compact has been called; what follows is after it
+        board.add_note("n2", "during")
+        during = board.take_updates()
+        await append_all(store, ROOM, during)
+        await compacting
+        board.add_note("n3", "after")
+        after = board.take_updates()
+        await append_all(store, ROOM, after)
+        assert await store.log_length(ROOM) == 2
+        await store.flush()
+        stored = await store.load_doc(ROOM)
+    assert stored == StoredDoc(snapshot=snapshot, updates=during + after)
+    assert content(rebuild(stored))["notes"] == {
+        "n1": {"text": "before", "x": 10.0},
+        "n2": {"text": "during", "x": 10.0},
+        "n3": {"text": "after", "x": 10.0},
+    }
+
+
+async def test_rooms_are_independent(store: Store) -> None:
+    rooms = [RoomKey(w, r) for w in ("w1", "w2") for r in ("r1", "r2", "r3")]
+    boards = {room: Board() for room in rooms}
+    for i, (room, board) in enumerate(boards.items()):
+        board.add_note("n", f"note {i}")
+        board.edit_title(str(room))
+    async with asyncio.timeout(5):
+        # Interleave rooms so that each commit mixes them.
+        for _ in range(2):
+            for room, board in boards.items():
+                await store.append_update(room, board.updates.pop(0))
+        compacted = RoomKey("w2", "r1")
+        await store.compact(compacted, boards[compacted].doc.get_update())
+        await store.flush()
+        for room, board in boards.items():
+            stored = await store.load_doc(room)
+            assert content(rebuild(stored)) == content(board.doc)
+            assert await store.log_length(room) == (0 if room == compacted else 2)
+
+
+async def test_reopen_sees_everything(store: Store, open_store: OpenStore) -> None:
+    workshop = make_workshop()
+    board = Board()
+    board.add_note("n1", "kept in snapshot")
+    compacted_room = RoomKey("w1", "r2")
+    async with asyncio.timeout(5):
+        await store.create_workshop(workshop)
+        await store.add_participant(make_participant("p1", "w1", "r1"))
+        await store.append_update(compacted_room, board.updates[0])
+        snapshot = board.doc.get_update()
+        await store.compact(compacted_room, snapshot)
+        other = Board()
+        other.add_note("n1", "flushed")
+        other.add_note("n2", "appended right before close")
+        await store.append_update(ROOM, other.updates[0])
+        await store.flush()
+        await store.append_update(ROOM, other.updates[1])
+        await store.close()
+
+        reopened = await open_store()
+        assert await reopened.get_workshop("w1") == workshop
+        assert await reopened.room_headcounts("w1") == {"r1": 1}
+        assert await reopened.load_doc(ROOM) == StoredDoc(snapshot=None, updates=other.updates)
+        assert await reopened.load_doc(compacted_room) == StoredDoc(snapshot=snapshot, updates=[])
+
+
+async def test_updates_durable_without_flush_or_close(store: Store, open_store: OpenStore) -> None:
+    board = Board()
+    board.add_note("n1", "must survive a crash")
+    async with asyncio.timeout(5):
+        await store.append_update(ROOM, board.updates[0])
+        await asyncio.sleep(0.2)  # the contract promises durability within 100 ms
+        second = await open_store()
+        assert await second.load_doc(ROOM) == StoredDoc(snapshot=None, updates=board.updates)
+
+
+async def test_close_is_idempotent(store: Store, open_store: OpenStore) -> None:
+    async with asyncio.timeout(5):
+        await store.append_update(ROOM, b"\x00\x00")
+        await store.close()
+        await store.close()
+        reopened = await open_store()
+        assert await reopened.log_length(ROOM) == 1
