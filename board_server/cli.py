@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -86,7 +87,15 @@ def serve(config: Config) -> None:
     """Run one server process until SIGINT or SIGTERM."""
     configure_logging(config.log_level)
     server, sock, _ = build_server(config, on_ready=_announce)
+    # uvicorn re-raises the stop signal after its graceful shutdown; these
+    # handlers, which it restores first, turn that into a clean exit 0.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _exit_cleanly)
     server.run(sockets=[sock])
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    sys.exit(0)
 
 
 def main(argv: list[str] | None = None) -> None:

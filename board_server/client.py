@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from pycrdt import Doc, TransactionEvent
+from pycrdt import Doc, Subscription, TransactionEvent
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -124,7 +124,7 @@ class BoardClient:
         self._ws: ClientConnection | None = None
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
         self._remote = False
-        self._subscription = self.doc.observe(self._on_local_change)
+        self._subscription: Subscription | None = self.doc.observe(self._on_local_change)
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -264,7 +264,9 @@ class BoardClient:
                 await ws.close()
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        self.doc.unobserve(self._subscription)
+        if self._subscription is not None:
+            self.doc.unobserve(self._subscription)
+            self._subscription = None
 
     async def __aenter__(self) -> BoardClient:
         self.start()

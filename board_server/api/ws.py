@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from itertools import count
 
@@ -23,6 +24,7 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_INVALID_UPDATE = 4422
+_PEER_FAULTS = (CLOSE_UNSUPPORTED_DATA, CLOSE_BAD_FRAME, CLOSE_INVALID_UPDATE)
 
 _connection_ids = count(1)
 
@@ -106,12 +108,16 @@ async def board_socket(websocket: WebSocket) -> None:
             except InvalidUpdate as exc:
                 code, reason = CLOSE_INVALID_UPDATE, exc.reason
                 break
-        if peer.close_code is None and code in (
-            CLOSE_UNSUPPORTED_DATA,
-            CLOSE_BAD_FRAME,
-            CLOSE_INVALID_UPDATE,
-        ):
+        if peer.close_code is None and code in _PEER_FAULTS:
             peer.close(code, reason)
+    except asyncio.CancelledError:
+        # The peer gave up on a close the client never read: release the
+        # connection quietly. Any other cancellation is the server stopping.
+        if not peer.abandoned:
+            raise
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
     finally:
         room.remove(peer)
         await peer.aclose()

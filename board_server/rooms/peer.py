@@ -6,6 +6,7 @@ import asyncio
 import enum
 import logging
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 logger = logging.getLogger("board.connection")
@@ -13,6 +14,8 @@ logger = logging.getLogger("board.connection")
 # "Try again later": y-websocket reconnects on it (it gives up on 4400-4499),
 # and a reconnect resyncs the client. The full table is in docs/protocol.md.
 CLOSE_TOO_SLOW = 1013
+# How long a close may wait on a socket that is not draining.
+CLOSE_TIMEOUT = 2.0
 
 
 class Transport(Protocol):
@@ -39,6 +42,10 @@ class Peer:
     ``send`` never waits: frames queue up to ``queue_limit`` and a writer task
     drains them. A client that falls that far behind is closed with 1013 so
     it can never slow its room; it resyncs when it reconnects.
+
+    The peer is created by the task that serves its connection. If a close
+    cannot complete (the client stopped reading), that task is cancelled so
+    the connection is released; ``abandoned`` tells it why.
     """
 
     def __init__(
@@ -59,6 +66,9 @@ class Peer:
         self.close_code: int | None = None
         self.close_reason = ""
         self.unknown_logged = False
+        self.abandoned = False
+        self.on_close: Callable[[Peer], None] | None = None
+        self._owner = asyncio.current_task()
         self._queue_limit = queue_limit
         self._queue: deque[bytes] = deque()
         self._ready = asyncio.Event()
@@ -85,12 +95,19 @@ class Peer:
         self._queue.clear()
         self._writer.cancel()
         self._closer = asyncio.create_task(self._close(code, reason), name=f"close {self.label}")
+        if self.on_close is not None:
+            self.on_close(self)
 
     async def _close(self, code: int, reason: str) -> None:
         try:
-            async with asyncio.timeout(2.0):
+            async with asyncio.timeout(CLOSE_TIMEOUT):
                 await self.transport.close(code, reason)
-        except (TimeoutError, OSError, RuntimeError) as exc:
+        except TimeoutError:
+            logger.info("close of %s timed out; dropping the connection", self.label)
+            self.abandoned = True
+            if self._owner is not None and self._owner is not asyncio.current_task():
+                self._owner.cancel()
+        except (OSError, RuntimeError) as exc:
             logger.debug("close of %s did not complete: %r", self.label, exc)
 
     async def _write_loop(self) -> None:

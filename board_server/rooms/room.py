@@ -72,6 +72,7 @@ class Room:
     def add(self, peer: Peer) -> None:
         """Admit a peer and start the sync handshake with it."""
         self.peers.add(peer)
+        peer.on_close = self._peer_closing
         if not peer.read_only:
             # Ask for what the client has that we lack (offline edits, or
             # edits that were lost when a server crashed).
@@ -79,8 +80,13 @@ class Room:
         if peer.sees_awareness and len(self.awareness):
             peer.send(encode_awareness(encode_awareness_update(self.awareness.snapshot())))
 
+    def _peer_closing(self, peer: Peer) -> None:
+        # A peer the room closes (too slow) leaves at once; deferred because
+        # it may close in the middle of a fan-out loop.
+        self._loop.call_soon(self.remove, peer)
+
     def remove(self, peer: Peer) -> None:
-        """Forget a peer and tell the others its presence is gone."""
+        """Forget a peer and tell the others its presence is gone. Idempotent."""
         self.peers.discard(peer)
         self._pending_origins.discard(peer)
         removals = self.awareness.drop_owner(peer)

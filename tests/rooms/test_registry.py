@@ -1,0 +1,94 @@
+"""Room lifecycle: shared loading, idle unload that really frees the doc, reload."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import eventually, start_server
+from pycrdt import Map
+
+from board_server.client import BoardClient
+from board_server.model import RoomKey
+from board_server.rooms import RoomRegistry
+from board_server.storage.sqlite import SQLiteStore
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    store = SQLiteStore(tmp_path / "board.sqlite3")
+    await store.start()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def test_concurrent_acquires_share_one_load(store: SQLiteStore) -> None:
+    registry = RoomRegistry(store, idle_seconds=60, compact_threshold=500)
+    key = RoomKey("w", "r1")
+    rooms = await asyncio.gather(*(registry.acquire(key) for _ in range(50)))
+    assert all(room is rooms[0] for room in rooms)
+    assert list(registry.rooms) == [key]
+    await registry.close()
+
+
+async def wait_unloaded(registry: RoomRegistry, key: RoomKey) -> None:
+    await eventually(lambda: key not in registry.rooms and not registry._unloading)
+
+
+async def test_idle_room_unloads_frees_its_doc_and_reloads(tmp_path: Path) -> None:
+    server, stop = await start_server(tmp_path / "data", idle_unload_seconds=0.05)
+    try:
+        workshop: dict[str, Any] = await server.create_workshop()
+        key = RoomKey(workshop["id"], "r1")
+        async with BoardClient(
+            server.http_url,
+            workshop["id"],
+            "r1",
+            (await server.join(workshop["join_code"], room="r1"))["token"],
+        ) as client:
+            await client.wait_synced()
+            client.doc.get("notes", type=Map)["n1"] = "survives unload"
+            rooms = server.services.rooms
+            await eventually(lambda: "n1" in rooms.rooms[key].doc.get("notes", type=Map))
+            room_ref = weakref.ref(rooms.rooms[key])
+            doc_ref = weakref.ref(rooms.rooms[key].doc)
+        await wait_unloaded(server.services.rooms, key)
+        gc.collect()
+        assert room_ref() is None, gc.get_referrers(room_ref())
+        assert doc_ref() is None
+
+        token = (await server.join(workshop["join_code"], "Later", room="r1"))["token"]
+        async with BoardClient(server.http_url, workshop["id"], "r1", token) as later:
+            await later.wait_synced()
+            assert later.doc.get("notes", type=Map).to_py() == {"n1": "survives unload"}
+    finally:
+        await stop()
+
+
+async def test_unload_persists_a_snapshot(tmp_path: Path) -> None:
+    server, stop = await start_server(tmp_path / "data", idle_unload_seconds=0.05)
+    try:
+        workshop = await server.create_workshop()
+        key = RoomKey(workshop["id"], "r1")
+        token = (await server.join(workshop["join_code"], room="r1"))["token"]
+        async with BoardClient(server.http_url, workshop["id"], "r1", token) as client:
+            await client.wait_synced()
+            notes = client.doc.get("notes", type=Map)
+            for i in range(10):
+                notes[f"n{i}"] = i
+            room = server.services.rooms.rooms[key]
+            await eventually(lambda: len(room.doc.get("notes", type=Map)) == 10)
+        await wait_unloaded(server.services.rooms, key)
+        store = server.services.store
+        assert await store.log_length(key) == 0
+        stored = await store.load_doc(key)
+        assert stored.snapshot is not None and stored.updates == []
+    finally:
+        await stop()

@@ -1,0 +1,183 @@
+"""Fan-out: one encode shared by every peer, batching, read-only drops, slow peers."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import eventually, start_server
+from pycrdt import Doc, Map, Text
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from board_server.client import BoardClient
+from board_server.model import RoomKey
+from board_server.rooms import Peer, Room
+from board_server.storage.sqlite import SQLiteStore
+from board_server.sync import (
+    SyncUpdate,
+    encode_awareness,
+    encode_sync_step1,
+    encode_sync_update,
+    parse_message,
+)
+from board_server.sync.awareness import AwarenessEntry, encode_awareness_update
+
+
+class Recorder:
+    """A transport that keeps what it is sent; the room under test is real."""
+
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+        self.closed: tuple[int, str] | None = None
+
+    async def send_bytes(self, data: bytes) -> None:
+        self.frames.append(data)
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+
+@pytest.fixture
+async def room(tmp_path: Path) -> AsyncIterator[Room]:
+    store = SQLiteStore(tmp_path / "board.sqlite3")
+    await store.start()
+    try:
+        yield Room(RoomKey("w", "r1"), Doc(), store, log_length=0, compact_threshold=10_000)
+    finally:
+        await store.close()
+
+
+def make_peer(read_only: bool = False) -> tuple[Peer, Recorder]:
+    recorder = Recorder()
+    peer = Peer(recorder, read_only=read_only, sees_awareness=True, queue_limit=64, label="t")
+    return peer, recorder
+
+
+def edit(text: str) -> bytes:
+    doc: Doc[Any] = Doc()
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    doc.get("notes", type=Map)["n"] = text
+    return updates[0]
+
+
+async def settle() -> None:
+    """Let the room's flush callback and the writer tasks run."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_one_encoded_frame_is_shared_and_the_sender_is_skipped(room: Room) -> None:
+    (a, rec_a), (b, rec_b), (c, rec_c) = make_peer(), make_peer(), make_peer()
+    for peer in (a, b, c):
+        room.add(peer)
+    await settle()
+    for rec in (rec_a, rec_b, rec_c):
+        rec.frames.clear()
+    update = edit("hello")
+    await room.receive(a, encode_sync_update(update))
+    await settle()
+    assert rec_a.frames == []
+    assert rec_b.frames == [encode_sync_update(update)]
+    assert rec_b.frames[0] is rec_c.frames[0]
+    for peer in (a, b, c):
+        await peer.aclose()
+
+
+async def test_updates_in_one_tick_are_merged_into_one_frame(room: Room) -> None:
+    (a, _), (b, _), (watcher, rec) = make_peer(), make_peer(), make_peer()
+    for peer in (a, b, watcher):
+        room.add(peer)
+    await settle()
+    rec.frames.clear()
+    first, second = edit("from a"), edit("from b")
+    await asyncio.gather(
+        room.receive(a, encode_sync_update(first)), room.receive(b, encode_sync_update(second))
+    )
+    await settle()
+    assert len(rec.frames) == 1
+    message = parse_message(rec.frames[0])
+    assert isinstance(message, SyncUpdate)
+    check: Doc[Any] = Doc()
+    check.apply_update(message.update)
+    assert check.get("notes", type=Map)["n"] in ("from a", "from b")
+    assert check.get_state() == room.doc.get_state()
+    for peer in (a, b, watcher):
+        await peer.aclose()
+
+
+async def test_read_only_writes_are_dropped_and_counted(room: Room) -> None:
+    (viewer, rec_viewer), (writer, rec_writer) = make_peer(read_only=True), make_peer()
+    room.add(viewer)
+    room.add(writer)
+    await settle()
+    rec_writer.frames.clear()
+    before = room.doc.get_state()
+    text_doc: Doc[Any] = Doc()
+    updates: list[bytes] = []
+    text_doc.observe(lambda event: updates.append(event.update))
+    text_doc.get("title", type=Text).insert(0, "viewer")
+    awareness = encode_awareness(encode_awareness_update([AwarenessEntry(7, 1, "{}")]))
+    await room.receive(viewer, encode_sync_update(updates[0]))
+    await room.receive(viewer, b"\x00\x01" + encode_sync_update(updates[0])[2:])
+    await room.receive(viewer, awareness)
+    await settle()
+    assert viewer.dropped_writes == 3
+    assert room.doc.get_state() == before
+    assert rec_writer.frames == []
+    assert len(room.awareness) == 0
+    # The viewer hears its own awareness back (keep-alive), nobody else does.
+    assert rec_viewer.frames[-1] == awareness
+    # A viewer is never asked for its state, so it has nothing to send back.
+    assert not any(frame[:2] == b"\x00\x00" for frame in rec_viewer.frames)
+    for peer in (viewer, writer):
+        await peer.aclose()
+
+
+async def test_stalled_client_is_closed_and_never_blocks_its_room(tmp_path: Path) -> None:
+    server, stop = await start_server(tmp_path / "data", send_queue_limit=8)
+    try:
+        workshop = await server.create_workshop()
+        key = RoomKey(workshop["id"], "r1")
+
+        async def token(name: str) -> str:
+            joined = await server.join(workshop["join_code"], name, room="r1")
+            value: str = joined["token"]
+            return value
+
+        writer = BoardClient(server.http_url, workshop["id"], "r1", await token("W"))
+        reader = BoardClient(server.http_url, workshop["id"], "r1", await token("R"))
+        url = f"{server.ws_url}/ws/{workshop['id']}/r1?token={await token('Slow')}"
+        # A tiny receive buffer, max_queue=1 and no recv(): the client stops
+        # reading from its socket almost at once.
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.config.port))
+        async with asyncio.timeout(60), connect(url, max_queue=1, sock=sock) as stalled:
+            await stalled.send(encode_sync_step1(b"\x00"))
+            async with writer, reader:
+                await writer.wait_synced()
+                await reader.wait_synced()
+                room = server.services.rooms.rooms[key]
+                await eventually(lambda: len(room.peers) == 3)
+                notes = writer.doc.get("notes", type=Map)
+                reader_notes = reader.doc.get("notes", type=Map)
+                blob = "x" * 300_000
+                for i in range(60):
+                    notes[f"n{i}"] = f"{i}{blob}"
+                    # The reader keeps receiving while the stalled client backs up.
+                    await reader.wait_until(lambda i=i: f"n{i}" in reader_notes, timeout=10)
+                await eventually(lambda: len(room.peers) == 2, timeout=10)
+                assert len(reader_notes) == 60
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    await stalled.recv()
+            assert stalled.close_code == 1013
+            assert stalled.close_reason == "client too slow; reconnect to resync"
+    finally:
+        await stop()
