@@ -31,10 +31,19 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class DropUvicornConnectionLines(logging.Filter):
+    """Drops uvicorn's per-WebSocket "[accepted]" line: board.connection logs
+    each connection once, with its role and room."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "uvicorn.error" and str(record.msg).endswith("[accepted]"))
+
+
 def configure_logging(level: str) -> None:
     """Log to stderr, one line per event, through the redacting filter."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(DropUvicornConnectionLines())
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -181,3 +181,75 @@ async def test_stalled_client_is_closed_and_never_blocks_its_room(tmp_path: Path
             assert stalled.close_reason == "client too slow; reconnect to resync"
     finally:
         await stop()
+
+
+async def test_log_is_compacted_past_the_threshold(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "board.sqlite3")
+    await store.start()
+    key = RoomKey("w", "r1")
+    try:
+        room = Room(key, Doc(), store, log_length=0, compact_threshold=50)
+        writer, _ = make_peer()
+        room.add(writer)
+        source: Doc[Any] = Doc()
+        updates: list[bytes] = []
+        source.observe(lambda event: updates.append(event.update))
+        notes = source.get("notes", type=Map)
+        for i in range(120):
+            notes[f"n{i}"] = i
+            await room.receive(writer, encode_sync_update(updates[-1]))
+        await room.close(1001, "test over")
+        await writer.aclose()
+        # 120 updates crossed the threshold twice; the rest were folded on close.
+        assert await store.log_length(key) == 0
+        stored = await store.load_doc(key)
+        rebuilt: Doc[Any] = Doc()
+        assert stored.snapshot is not None
+        rebuilt.apply_update(stored.snapshot)
+        assert rebuilt.get("notes", type=Map).to_py() == {f"n{i}": i for i in range(120)}
+    finally:
+        await store.close()
+
+
+async def test_compaction_runs_while_the_room_is_live(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "board.sqlite3")
+    await store.start()
+    key = RoomKey("w", "r1")
+    try:
+        room = Room(key, Doc(), store, log_length=0, compact_threshold=50)
+        writer, _ = make_peer()
+        room.add(writer)
+        source: Doc[Any] = Doc()
+        updates: list[bytes] = []
+        source.observe(lambda event: updates.append(event.update))
+        notes = source.get("notes", type=Map)
+        for i in range(60):
+            notes[f"n{i}"] = i
+            await room.receive(writer, encode_sync_update(updates[-1]))
+        await eventually(lambda: room._compaction is None)
+        # The compaction task ran after the burst, so its snapshot covers all 60.
+        assert not room.closed
+        assert await store.log_length(key) == 0
+        stored = await store.load_doc(key)
+        assert stored.snapshot is not None
+        rebuilt: Doc[Any] = Doc()
+        rebuilt.apply_update(stored.snapshot)
+        assert len(rebuilt.get("notes", type=Map)) == 60
+        await writer.aclose()
+    finally:
+        await store.close()
+
+
+async def test_unknown_message_types_are_logged_once_per_connection(
+    room: Room, caplog: pytest.LogCaptureFixture
+) -> None:
+    peer, _ = make_peer()
+    room.add(peer)
+    with caplog.at_level("INFO", logger="board.room"):
+        for _ in range(3):
+            await room.receive(peer, b"\x42\x00")
+        await room.receive(peer, b"\x43")
+    assert [record.getMessage() for record in caplog.records] == [
+        "room w/r1: ignoring message type 66 from t"
+    ]
+    await peer.aclose()
