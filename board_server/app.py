@@ -22,7 +22,7 @@ from board_server.rooms import RoomRegistry
 from board_server.services import Services
 from board_server.storage import Store
 from board_server.storage.sqlite import SQLiteStore
-from board_server.workshop import WorkshopService
+from board_server.workshop import WorkshopError, WorkshopService
 
 logger = logging.getLogger("board.server")
 
@@ -103,5 +103,9 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={ApiError: api_error_handler, HTTPException: http_error_handler},
+        exception_handlers={
+            ApiError: api_error_handler,
+            WorkshopError: api_error_handler,
+            HTTPException: http_error_handler,
+        },
     )

@@ -9,6 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from board_server.workshop import WorkshopError
+
 
 class ApiError(Exception):
     """An error answer: HTTP status, a stable code and a plain-language detail."""
@@ -26,8 +28,8 @@ def error_response(status: int, code: str, detail: str) -> JSONResponse:
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:
-    """Render an ApiError."""
-    assert isinstance(exc, ApiError)
+    """Render an ApiError, or a WorkshopError, which carries the same fields."""
+    assert isinstance(exc, (ApiError, WorkshopError))
     return error_response(exc.status, exc.code, exc.detail)
 
 

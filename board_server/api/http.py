@@ -12,7 +12,6 @@ from board_server.api.errors import ApiError, json_body, text_field
 from board_server.auth import AuthError, bearer, check_admin
 from board_server.model import Role, Workshop
 from board_server.services import Services
-from board_server.workshop import WorkshopError
 
 MAX_ROOMS = 100
 _ISSUABLE_ROLES = {Role.VIEWER.value, Role.OBSERVER.value, Role.FACILITATOR.value}
@@ -51,10 +50,7 @@ async def create_workshop(request: Request) -> JSONResponse:
             422, "invalid_field", f"'rooms' must be a list of 1 to {MAX_ROOMS} room names."
         )
     assert title is not None
-    try:
-        workshop, token = await services.workshops.create(title, [r.strip() for r in rooms])
-    except WorkshopError as exc:
-        raise ApiError(exc.status, exc.code, exc.detail) from None
+    workshop, token = await services.workshops.create(title, [r.strip() for r in rooms])
     return JSONResponse(
         {
             "id": workshop.id,
@@ -74,10 +70,7 @@ async def join(request: Request) -> JSONResponse:
     name = text_field(body, "name", max_len=60)
     room_id = text_field(body, "room", max_len=64, required=False)
     assert code is not None and name is not None
-    try:
-        result = await _services(request).workshops.join(code, name, room_id)
-    except WorkshopError as exc:
-        raise ApiError(exc.status, exc.code, exc.detail) from None
+    result = await _services(request).workshops.join(code, name, room_id)
     workshop: dict[str, Any] = {
         "id": result.workshop.id,
         "title": result.workshop.title,

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from conftest import RunningServer, start_server
 from pycrdt import Map
@@ -219,3 +220,12 @@ async def test_oversize_frame_gets_1009(tmp_path: Any) -> None:
         await b.close()
     finally:
         await stop()
+
+
+async def test_invalid_json_to_the_api_leaves_the_room_serving(live: LiveRoom) -> None:
+    async with httpx.AsyncClient(base_url=live.server.http_url, timeout=10) as http:
+        for body in (b"{", b"\x00\xff", b'{"code": [1, 2', b"null"):
+            response = await http.post("/api/join", content=body)
+            assert response.status_code == 400
+            assert response.json()["error"] == "invalid_json"
+    await live.still_serves("after-invalid-json")

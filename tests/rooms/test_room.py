@@ -183,21 +183,27 @@ async def test_stalled_client_is_closed_and_never_blocks_its_room(tmp_path: Path
         await stop()
 
 
+async def write_notes(room: Room, count: int) -> Peer:
+    """A writer peer sends count updates, one note each; returns the peer."""
+    writer, _ = make_peer()
+    room.add(writer)
+    source: Doc[Any] = Doc()
+    updates: list[bytes] = []
+    source.observe(lambda event: updates.append(event.update))
+    notes = source.get("notes", type=Map)
+    for i in range(count):
+        notes[f"n{i}"] = i
+        await room.receive(writer, encode_sync_update(updates[-1]))
+    return writer
+
+
 async def test_log_is_compacted_past_the_threshold(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "board.sqlite3")
     await store.start()
     key = RoomKey("w", "r1")
     try:
         room = Room(key, Doc(), store, log_length=0, compact_threshold=50)
-        writer, _ = make_peer()
-        room.add(writer)
-        source: Doc[Any] = Doc()
-        updates: list[bytes] = []
-        source.observe(lambda event: updates.append(event.update))
-        notes = source.get("notes", type=Map)
-        for i in range(120):
-            notes[f"n{i}"] = i
-            await room.receive(writer, encode_sync_update(updates[-1]))
+        writer = await write_notes(room, 120)
         await room.close(1001, "test over")
         await writer.aclose()
         # 120 updates crossed the threshold twice; the rest were folded on close.
@@ -217,15 +223,7 @@ async def test_compaction_runs_while_the_room_is_live(tmp_path: Path) -> None:
     key = RoomKey("w", "r1")
     try:
         room = Room(key, Doc(), store, log_length=0, compact_threshold=50)
-        writer, _ = make_peer()
-        room.add(writer)
-        source: Doc[Any] = Doc()
-        updates: list[bytes] = []
-        source.observe(lambda event: updates.append(event.update))
-        notes = source.get("notes", type=Map)
-        for i in range(60):
-            notes[f"n{i}"] = i
-            await room.receive(writer, encode_sync_update(updates[-1]))
+        writer = await write_notes(room, 60)
         await eventually(lambda: room._compaction is None)
         # The compaction task ran after the burst, so its snapshot covers all 60.
         assert not room.closed
