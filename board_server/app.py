@@ -35,11 +35,7 @@ def build_store(config: Config) -> Store:
     """The store the config asks for; backend selection lives only here."""
     if config.redis_url:
         raise NotImplementedError("the Redis store arrives with the scale-out issue")
-    return SQLiteStore(
-        config.data_dir / "board.sqlite3",
-        commit_interval=config.commit_interval,
-        compact_threshold=config.compact_threshold,
-    )
+    return SQLiteStore(config.data_dir / "board.sqlite3", commit_interval=config.commit_interval)
 
 
 def _page(name: str) -> Callable[[Request], Awaitable[Response]]:

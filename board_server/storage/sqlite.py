@@ -83,15 +83,11 @@ class SQLiteStore:
     The connection lives on one worker thread, so database calls run in FIFO order.
     """
 
-    def __init__(
-        self, path: pathlib.Path, *, commit_interval: float = 0.02, compact_threshold: int = 500
-    ) -> None:
+    def __init__(self, path: pathlib.Path, *, commit_interval: float = 0.02) -> None:
         if commit_interval <= 0:
             raise ValueError(f"commit_interval must be positive, got {commit_interval}")
         self.path = path
         self.commit_interval = commit_interval
-        # The store never compacts by itself: only the room has the live Doc to snapshot.
-        self.compact_threshold = compact_threshold
         self._state = _State.NEW
         self._executor: ThreadPoolExecutor | None = None
         self._flusher: asyncio.Task[None] | None = None
