@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import uvicorn
 
+from board_server.api.socket import BoardSocketProtocol
 from board_server.app import ReadyHook, create_app
 from board_server.config import Config, with_secrets
 
@@ -33,9 +34,9 @@ def build_server(
     server = uvicorn.Server(
         uvicorn.Config(
             app,
-            # The sans-I/O websockets protocol; permessage-deflate costs CPU
-            # per frame and board updates are small.
-            ws="websockets-sansio",
+            # uvicorn's sans-I/O protocol plus the board fast path;
+            # permessage-deflate costs CPU per frame and updates are small.
+            ws=BoardSocketProtocol,
             ws_per_message_deflate=False,
             ws_max_size=config.max_message_bytes,
             log_config=None,

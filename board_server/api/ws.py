@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections.abc import Callable
 from itertools import count
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
+from board_server.api.socket import BoardSocketProtocol, board_socket_of
 from board_server.auth import AuthError, Claims
 from board_server.model import Role, RoomKey
-from board_server.rooms import InvalidUpdate, Peer
+from board_server.rooms import InvalidUpdate, Peer, Room
 from board_server.services import Services
 from board_server.sync import ProtocolError
 
@@ -19,27 +20,14 @@ logger = logging.getLogger("board.connection")
 
 CLOSE_NORMAL = 1000
 CLOSE_UNSUPPORTED_DATA = 1003
+CLOSE_INTERNAL_ERROR = 1011
 CLOSE_BAD_FRAME = 4400
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_INVALID_UPDATE = 4422
-_PEER_FAULTS = (CLOSE_UNSUPPORTED_DATA, CLOSE_BAD_FRAME, CLOSE_INVALID_UPDATE)
 
 _connection_ids = count(1)
-
-
-class _StarletteTransport:
-    """Adapts a Starlette WebSocket to the rooms' Transport protocol."""
-
-    def __init__(self, websocket: WebSocket) -> None:
-        self._websocket = websocket
-
-    async def send_bytes(self, data: bytes) -> None:
-        await self._websocket.send_bytes(data)
-
-    async def close(self, code: int, reason: str) -> None:
-        await self._websocket.close(code, reason)
 
 
 async def _refuse(websocket: WebSocket, code: int, reason: str, context: str) -> None:
@@ -65,67 +53,87 @@ async def _authorize(websocket: WebSocket, services: Services, key: RoomKey) -> 
     return claims
 
 
+def _frame_handler(room: Room, peer: Peer) -> Callable[[bytes], None]:
+    """Handle one frame; bad input closes this connection only."""
+
+    def on_frame(data: bytes) -> None:
+        try:
+            room.receive(peer, data)
+        except ProtocolError as exc:
+            peer.close(CLOSE_BAD_FRAME, f"malformed message: {exc.reason}")
+        except InvalidUpdate as exc:
+            peer.close(CLOSE_INVALID_UPDATE, exc.reason)
+        except Exception:
+            # A bug of ours: this connection goes, the room and the server stay.
+            logger.exception("room %s: frame from %s failed", room.key, peer.label)
+            peer.close(CLOSE_INTERNAL_ERROR, "internal error")
+
+    return on_frame
+
+
 async def board_socket(websocket: WebSocket) -> None:
-    """Serve one connection until it closes; bad input closes only this one."""
+    """Serve one connection until it closes."""
     services: Services = websocket.app.state.services
     key = RoomKey(websocket.path_params["workshop_id"], websocket.path_params["room_id"])
     # Accept first, so that browsers can read the close code and stop retrying.
     await websocket.accept()
+    socket = board_socket_of(websocket.scope)
+    if socket is None:
+        logger.error("board sockets need board_server's uvicorn protocol (server.py)")
+        await websocket.close(CLOSE_INTERNAL_ERROR, "server misconfigured")
+        return
     claims = await _authorize(websocket, services, key)
     if claims is None:
         return
+    await _serve(websocket, socket, services, key, claims)
+
+
+async def _serve(
+    websocket: WebSocket,
+    socket: BoardSocketProtocol,
+    services: Services,
+    key: RoomKey,
+    claims: Claims,
+) -> None:
     label = f"c{next(_connection_ids)}"
     room = await services.rooms.acquire(key)
     peer = Peer(
-        _StarletteTransport(websocket),
+        socket,
         read_only=claims.role.read_only,
         sees_awareness=claims.role is not Role.OBSERVER,
         queue_limit=services.config.send_queue_limit,
         label=label,
     )
     room.add(peer)
+    on_frame = _frame_handler(room, peer)
+    socket.attach(on_frame)
     logger.info(
         "connect %s role=%s workshop=%s room=%s peers=%d",
         label, claims.role.value, key.workshop_id, key.room_id, len(room.peers),
     )  # fmt: skip
     code, reason = CLOSE_NORMAL, "client closed"
     try:
+        # Binary frames go straight to the room; only what the fast path does
+        # not take (text, fragmented binary) and the disconnect arrive here.
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 code = int(message.get("code") or CLOSE_NORMAL)
-                reason = peer.close_reason or str(message.get("reason") or "client closed")
+                reason = str(message.get("reason") or "client closed")
                 break
             data = message.get("bytes")
-            if data is None:
-                code, reason = CLOSE_UNSUPPORTED_DATA, "text frames are not supported"
-                break
-            try:
-                await room.receive(peer, data)
-            except ProtocolError as exc:
-                code, reason = CLOSE_BAD_FRAME, f"malformed message: {exc.reason}"
-                break
-            except InvalidUpdate as exc:
-                code, reason = CLOSE_INVALID_UPDATE, exc.reason
-                break
-        if peer.close_code is None and code in _PEER_FAULTS:
-            peer.close(code, reason)
-    except asyncio.CancelledError:
-        # The peer gave up on a close the client never read: release the
-        # connection quietly. Any other cancellation is the server stopping.
-        if not peer.abandoned:
-            raise
-        task = asyncio.current_task()
-        if task is not None:
-            task.uncancel()
+            if data is not None:
+                on_frame(data)
+            else:
+                peer.close(CLOSE_UNSUPPORTED_DATA, "text frames are not supported")
     finally:
+        peer.close(code, reason)
         room.remove(peer)
-        await peer.aclose()
         services.rooms.release(room)
         logger.info(
             "disconnect %s role=%s workshop=%s room=%s code=%d reason=%r dropped_writes=%d",
             label, claims.role.value, key.workshop_id, key.room_id,
-            peer.close_code or code, peer.close_reason or reason, peer.dropped_writes,
+            peer.close_code, peer.close_reason, peer.dropped_writes,
         )  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """Rooms: one board document, its connections and their fan-out."""
 
+from board_server.rooms.frame import Frame
 from board_server.rooms.peer import Peer, PeerState, Transport
 from board_server.rooms.registry import RoomRegistry
 from board_server.rooms.room import InvalidUpdate, Room
 
-__all__ = ["InvalidUpdate", "Peer", "PeerState", "Room", "RoomRegistry", "Transport"]
+__all__ = ["Frame", "InvalidUpdate", "Peer", "PeerState", "Room", "RoomRegistry", "Transport"]

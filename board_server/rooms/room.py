@@ -9,6 +9,7 @@ from typing import Any
 from pycrdt import Doc, merge_updates
 
 from board_server.model import RoomKey
+from board_server.rooms.frame import Frame
 from board_server.rooms.peer import Peer, PeerState
 from board_server.storage import Store
 from board_server.sync import (
@@ -76,9 +77,9 @@ class Room:
         if not peer.read_only:
             # Ask for what the client has that we lack (offline edits, or
             # edits that were lost when a server crashed).
-            peer.send(encode_sync_step1(self.doc.get_state()))
+            peer.send(Frame(encode_sync_step1(self.doc.get_state())))
         if peer.sees_awareness and len(self.awareness):
-            peer.send(encode_awareness(encode_awareness_update(self.awareness.snapshot())))
+            peer.send(self._awareness_snapshot())
 
     def _peer_closing(self, peer: Peer) -> None:
         # A peer the room closes (too slow) leaves at once; deferred because
@@ -91,9 +92,12 @@ class Room:
         self._pending_origins.discard(peer)
         removals = self.awareness.drop_owner(peer)
         if removals:
-            self._send_awareness(encode_awareness(encode_awareness_update(removals)), None)
+            self._send_awareness(Frame(encode_awareness(encode_awareness_update(removals))))
 
-    async def receive(self, peer: Peer, data: bytes) -> None:
+    def _awareness_snapshot(self) -> Frame:
+        return Frame(encode_awareness(encode_awareness_update(self.awareness.snapshot())))
+
+    def receive(self, peer: Peer, data: bytes) -> None:
         """Handle one frame from a peer.
 
         Raises ProtocolError for a malformed frame and InvalidUpdate for an
@@ -105,12 +109,12 @@ class Room:
                 missing = self.doc.get_update(message.state_vector)
             except ValueError:
                 raise ProtocolError("invalid state vector") from None
-            peer.send(encode_sync_step2(missing))
+            peer.send(Frame(encode_sync_step2(missing)))
         elif isinstance(message, (SyncStep2, SyncUpdate)):
             if peer.read_only:
                 peer.dropped_writes += 1
                 return
-            await self.apply(message.update, peer)
+            self.apply(message.update, peer)
         elif isinstance(message, AwarenessMessage):
             entries = parse_awareness(message.payload)
             if peer.read_only:
@@ -118,16 +122,15 @@ class Room:
                 # connection that hears nothing for 30 s, and this keeps a lone
                 # viewer of a quiet board connected.
                 peer.dropped_writes += 1
-                peer.send(data)
+                peer.send(Frame(data))
                 return
             # Sent back to its sender too, like y-websocket's server, for the
             # same keep-alive reason.
             self.awareness.apply(peer, entries)
-            self._send_awareness(data, None)
+            self._send_awareness(Frame(data))
         elif isinstance(message, QueryAwareness):
             if peer.sees_awareness:
-                snapshot = encode_awareness_update(self.awareness.snapshot())
-                peer.send(encode_awareness(snapshot))
+                peer.send(self._awareness_snapshot())
         elif isinstance(message, BoardMessage):
             # Board commands arrive with the workshop issues; until then
             # they are accepted and ignored, like any extension.
@@ -138,7 +141,7 @@ class Room:
                 "room %s: ignoring message type %d from %s", self.key, message.type, peer.label
             )
 
-    async def apply(self, update: bytes, origin: Peer | None) -> None:
+    def apply(self, update: bytes, origin: Peer | None) -> None:
         """Apply an update to the document, persist it and schedule its fan-out."""
         if update == _EMPTY_UPDATE:
             return
@@ -154,7 +157,7 @@ class Room:
             self._pending_origins.add(origin)
         if self._flush_handle is None:
             self._flush_handle = self._loop.call_soon(self._flush)
-        await self._store.append_update(self.key, update)
+        self._store.append_update(self.key, update)
         self._log_length += 1
         if self._log_length >= self._compact_threshold and self._compaction is None:
             self._compaction = asyncio.create_task(self._compact(), name=f"compact {self.key}")
@@ -166,7 +169,7 @@ class Room:
         if not updates:
             return
         update = updates[0] if len(updates) == 1 else merge_updates(*updates)
-        frame = encode_sync_update(update)
+        frame = Frame(encode_sync_update(update))
         # A lone writer already has its own update; with several writers the
         # merged frame goes to all, which Yjs treats as idempotent.
         skip = next(iter(origins)) if len(origins) == 1 else None
@@ -174,9 +177,9 @@ class Room:
             if peer is not skip:
                 peer.send(frame)
 
-    def _send_awareness(self, frame: bytes, skip: Peer | None) -> None:
+    def _send_awareness(self, frame: Frame) -> None:
         for peer in self.peers:
-            if peer is not skip and peer.sees_awareness:
+            if peer.sees_awareness:
                 peer.send(frame)
 
     async def _compact(self) -> None:

@@ -44,8 +44,9 @@ class Store(Protocol):
         """Participants per room id; rooms with nobody may be missing."""
 
     # Documents.
-    async def append_update(self, room: RoomKey, update: bytes) -> None:
-        """Queue an update for the room's log. Durable within 100 ms (group commit)."""
+    def append_update(self, room: RoomKey, update: bytes) -> None:
+        """Queue an update for the room's log, without waiting: rooms call this on
+        their hot path. It is durable within 100 ms (group commit)."""
 
     async def load_doc(self, room: RoomKey) -> StoredDoc:
         """The room's snapshot and every update after it, pending ones included."""

@@ -166,7 +166,7 @@ class SQLiteStore:
         sql = "SELECT room_id, COUNT(*) FROM participants WHERE workshop_id = ? GROUP BY room_id"
         return dict(await self._query(sql, workshop_id))
 
-    async def append_update(self, room: RoomKey, update: bytes) -> None:
+    def append_update(self, room: RoomKey, update: bytes) -> None:
         """Queue an update; the flusher commits it within commit_interval."""
         self._check_open()
         self._appended += 1

@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 
 from board_server.client import BoardClient
 from board_server.model import RoomKey
-from board_server.rooms import Peer, Room
+from board_server.rooms import Frame, Peer, Room
 from board_server.storage.sqlite import SQLiteStore
 from board_server.sync import (
     SyncUpdate,
@@ -33,13 +33,23 @@ class Recorder:
 
     def __init__(self) -> None:
         self.frames: list[bytes] = []
+        self.sent: list[Frame] = []
         self.closed: tuple[int, str] | None = None
 
-    async def send_bytes(self, data: bytes) -> None:
-        self.frames.append(data)
+    def write(self, frame: Frame) -> bool:
+        self.sent.append(frame)
+        self.frames.append(frame.data)
+        return True
 
-    async def close(self, code: int, reason: str) -> None:
+    async def drain(self) -> None:
+        return None
+
+    def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
+
+    def clear(self) -> None:
+        self.frames.clear()
+        self.sent.clear()
 
 
 @pytest.fixture
@@ -78,15 +88,17 @@ async def test_one_encoded_frame_is_shared_and_the_sender_is_skipped(room: Room)
         room.add(peer)
     await settle()
     for rec in (rec_a, rec_b, rec_c):
-        rec.frames.clear()
+        rec.clear()
     update = edit("hello")
-    await room.receive(a, encode_sync_update(update))
+    room.receive(a, encode_sync_update(update))
     await settle()
     assert rec_a.frames == []
     assert rec_b.frames == [encode_sync_update(update)]
-    assert rec_b.frames[0] is rec_c.frames[0]
+    # One Frame object, so one WebSocket encoding, shared by both peers.
+    assert rec_b.sent[0] is rec_c.sent[0]
+    assert rec_b.sent[0].wire is rec_c.sent[0].wire
     for peer in (a, b, c):
-        await peer.aclose()
+        peer.close(1000, "test over")
 
 
 async def test_updates_in_one_tick_are_merged_into_one_frame(room: Room) -> None:
@@ -94,11 +106,10 @@ async def test_updates_in_one_tick_are_merged_into_one_frame(room: Room) -> None
     for peer in (a, b, watcher):
         room.add(peer)
     await settle()
-    rec.frames.clear()
+    rec.clear()
     first, second = edit("from a"), edit("from b")
-    await asyncio.gather(
-        room.receive(a, encode_sync_update(first)), room.receive(b, encode_sync_update(second))
-    )
+    room.receive(a, encode_sync_update(first))
+    room.receive(b, encode_sync_update(second))
     await settle()
     assert len(rec.frames) == 1
     message = parse_message(rec.frames[0])
@@ -108,7 +119,7 @@ async def test_updates_in_one_tick_are_merged_into_one_frame(room: Room) -> None
     assert check.get("notes", type=Map)["n"] in ("from a", "from b")
     assert check.get_state() == room.doc.get_state()
     for peer in (a, b, watcher):
-        await peer.aclose()
+        peer.close(1000, "test over")
 
 
 async def test_read_only_writes_are_dropped_and_counted(room: Room) -> None:
@@ -116,16 +127,16 @@ async def test_read_only_writes_are_dropped_and_counted(room: Room) -> None:
     room.add(viewer)
     room.add(writer)
     await settle()
-    rec_writer.frames.clear()
+    rec_writer.clear()
     before = room.doc.get_state()
     text_doc: Doc[Any] = Doc()
     updates: list[bytes] = []
     text_doc.observe(lambda event: updates.append(event.update))
     text_doc.get("title", type=Text).insert(0, "viewer")
     awareness = encode_awareness(encode_awareness_update([AwarenessEntry(7, 1, "{}")]))
-    await room.receive(viewer, encode_sync_update(updates[0]))
-    await room.receive(viewer, b"\x00\x01" + encode_sync_update(updates[0])[2:])
-    await room.receive(viewer, awareness)
+    room.receive(viewer, encode_sync_update(updates[0]))
+    room.receive(viewer, b"\x00\x01" + encode_sync_update(updates[0])[2:])
+    room.receive(viewer, awareness)
     await settle()
     assert viewer.dropped_writes == 3
     assert room.doc.get_state() == before
@@ -136,7 +147,7 @@ async def test_read_only_writes_are_dropped_and_counted(room: Room) -> None:
     # A viewer is never asked for its state, so it has nothing to send back.
     assert not any(frame[:2] == b"\x00\x00" for frame in rec_viewer.frames)
     for peer in (viewer, writer):
-        await peer.aclose()
+        peer.close(1000, "test over")
 
 
 async def test_stalled_client_is_closed_and_never_blocks_its_room(tmp_path: Path) -> None:
@@ -193,7 +204,7 @@ async def write_notes(room: Room, count: int) -> Peer:
     notes = source.get("notes", type=Map)
     for i in range(count):
         notes[f"n{i}"] = i
-        await room.receive(writer, encode_sync_update(updates[-1]))
+        room.receive(writer, encode_sync_update(updates[-1]))
     return writer
 
 
@@ -205,7 +216,7 @@ async def test_log_is_compacted_past_the_threshold(tmp_path: Path) -> None:
         room = Room(key, Doc(), store, log_length=0, compact_threshold=50)
         writer = await write_notes(room, 120)
         await room.close(1001, "test over")
-        await writer.aclose()
+        writer.close(1000, "test over")
         # 120 updates crossed the threshold twice; the rest were folded on close.
         assert await store.log_length(key) == 0
         stored = await store.load_doc(key)
@@ -233,7 +244,7 @@ async def test_compaction_runs_while_the_room_is_live(tmp_path: Path) -> None:
         rebuilt: Doc[Any] = Doc()
         rebuilt.apply_update(stored.snapshot)
         assert len(rebuilt.get("notes", type=Map)) == 60
-        await writer.aclose()
+        writer.close(1000, "test over")
     finally:
         await store.close()
 
@@ -245,9 +256,9 @@ async def test_unknown_message_types_are_logged_once_per_connection(
     room.add(peer)
     with caplog.at_level("INFO", logger="board.room"):
         for _ in range(3):
-            await room.receive(peer, b"\x42\x00")
-        await room.receive(peer, b"\x43")
+            room.receive(peer, b"\x42\x00")
+        room.receive(peer, b"\x43")
     assert [record.getMessage() for record in caplog.records] == [
         "room w/r1: ignoring message type 66 from t"
     ]
-    await peer.aclose()
+    peer.close(1000, "test over")

@@ -114,7 +114,7 @@ def rebuild(stored: StoredDoc) -> Doc[Any]:
 
 async def append_all(store: Store, room: RoomKey, updates: list[bytes]) -> None:
     for update in updates:
-        await store.append_update(room, update)
+        store.append_update(room, update)
 
 
 ROOM = RoomKey("w1", "r1")
@@ -287,7 +287,7 @@ async def test_rooms_are_independent(store: Store) -> None:
         # Interleave rooms so that each commit mixes them.
         for _ in range(2):
             for room, board in boards.items():
-                await store.append_update(room, board.updates.pop(0))
+                store.append_update(room, board.updates.pop(0))
         compacted = RoomKey("w2", "r1")
         await store.compact(compacted, boards[compacted].doc.get_update())
         await store.flush()
@@ -305,15 +305,15 @@ async def test_reopen_sees_everything(store: Store, open_store: OpenStore) -> No
     async with asyncio.timeout(5):
         await store.create_workshop(workshop)
         await store.add_participant(make_participant("p1", "w1", "r1"))
-        await store.append_update(compacted_room, board.updates[0])
+        store.append_update(compacted_room, board.updates[0])
         snapshot = board.doc.get_update()
         await store.compact(compacted_room, snapshot)
         other = Board()
         other.add_note("n1", "flushed")
         other.add_note("n2", "appended right before close")
-        await store.append_update(ROOM, other.updates[0])
+        store.append_update(ROOM, other.updates[0])
         await store.flush()
-        await store.append_update(ROOM, other.updates[1])
+        store.append_update(ROOM, other.updates[1])
         await store.close()
 
         reopened = await open_store()
@@ -327,7 +327,7 @@ async def test_updates_durable_without_flush_or_close(store: Store, open_store: 
     board = Board()
     board.add_note("n1", "must survive a crash")
     async with asyncio.timeout(5):
-        await store.append_update(ROOM, board.updates[0])
+        store.append_update(ROOM, board.updates[0])
         await asyncio.sleep(0.2)  # the contract promises durability within 100 ms
         second = await open_store()
         assert await second.load_doc(ROOM) == StoredDoc(snapshot=None, updates=board.updates)
@@ -335,7 +335,7 @@ async def test_updates_durable_without_flush_or_close(store: Store, open_store: 
 
 async def test_close_is_idempotent(store: Store, open_store: OpenStore) -> None:
     async with asyncio.timeout(5):
-        await store.append_update(ROOM, b"\x00\x00")
+        store.append_update(ROOM, b"\x00\x00")
         await store.close()
         await store.close()
         reopened = await open_store()

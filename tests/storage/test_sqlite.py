@@ -101,7 +101,7 @@ async def test_group_commit_writes_a_burst_in_one_transaction(
         statements.clear()
         committed.clear()
         for i in range(200):
-            await store.append_update(ROOM if i % 2 else OTHER, update(i))
+            store.append_update(ROOM if i % 2 else OTHER, update(i))
         async with asyncio.timeout(5):
             await committed.wait()  # by the flusher: nothing here flushes
             # Store calls run in FIFO order, so this one waits for that COMMIT to finish.
@@ -118,7 +118,7 @@ async def test_pending_updates_are_served_before_they_are_committed(
     async with opened(SQLiteStore(path, commit_interval=3600)) as store:
         async with asyncio.timeout(5):
             for i in range(3):
-                await store.append_update(ROOM, update(i))
+                store.append_update(ROOM, update(i))
             assert stored_updates(path) == []
             assert await store.load_doc(ROOM) == StoredDoc(None, [update(0), update(1), update(2)])
             assert await store.log_length(ROOM) == 3
@@ -131,11 +131,11 @@ async def test_compact_while_pending_writes_only_other_rooms(tmp_path: pathlib.P
     path = tmp_path / "board.sqlite3"
     async with opened(SQLiteStore(path, commit_interval=3600)) as store:
         async with asyncio.timeout(5):
-            await store.append_update(ROOM, update(1))
-            await store.append_update(OTHER, update(2))
-            await store.append_update(ROOM, update(3))
+            store.append_update(ROOM, update(1))
+            store.append_update(OTHER, update(2))
+            store.append_update(ROOM, update(3))
             await store.compact(ROOM, b"snapshot")
-            await store.append_update(ROOM, update(4))
+            store.append_update(ROOM, update(4))
             assert stored_updates(path) == [("w1", "r2", update(2))]
             assert await store.load_doc(ROOM) == StoredDoc(b"snapshot", [update(4)])
             await store.flush()
@@ -145,7 +145,7 @@ async def test_compact_while_pending_writes_only_other_rooms(tmp_path: pathlib.P
 async def test_updates_are_durable_for_another_connection(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "board.sqlite3"
     async with opened(SQLiteStore(path)) as store:
-        await store.append_update(ROOM, update(1))
+        store.append_update(ROOM, update(1))
         await asyncio.sleep(0.2)  # the contract promises durability within 100 ms
         assert stored_updates(path) == [("w1", "r1", update(1))]
 
@@ -177,7 +177,7 @@ async def test_failed_commit_is_logged_once_and_retried(
     path = tmp_path / "board.sqlite3"
     async with opened(SQLiteStore(path, commit_interval=0.01)) as store:
         async with asyncio.timeout(5):
-            await store.append_update(ROOM, update(1))
+            store.append_update(ROOM, update(1))
             await retried_twice.wait()
             errors = [r for r in caplog.records if r.levelno == logging.ERROR]
             assert [r.name for r in errors] == ["board.storage"]
@@ -195,7 +195,7 @@ async def test_use_after_close_raises(tmp_path: pathlib.Path) -> None:
     async with opened(store):
         pass
     with pytest.raises(StoreError, match="is closed, not open"):
-        await store.append_update(ROOM, update(1))
+        store.append_update(ROOM, update(1))
     with pytest.raises(StoreError, match="cannot start a store that is closed"):
         await store.start()
 

@@ -1,0 +1,1 @@
+"""Load generator and side-by-side comparison with reference Yjs servers (issue 3)."""

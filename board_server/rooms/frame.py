@@ -1,0 +1,41 @@
+"""An outgoing message, framed for the WebSocket wire at most once.
+
+Server-to-client frames are not masked, so one framed byte string can be
+written to every socket of a room: the fan-out costs one encode, not one
+per peer.
+"""
+
+from __future__ import annotations
+
+import struct
+
+_FIN_BINARY = 0x82
+
+
+def ws_binary_frame(payload: bytes) -> bytes:
+    """A complete, unmasked, unfragmented WebSocket binary frame (RFC 6455)."""
+    length = len(payload)
+    if length < 126:
+        header = bytes((_FIN_BINARY, length))
+    elif length < 1 << 16:
+        header = struct.pack("!BBH", _FIN_BINARY, 126, length)
+    else:
+        header = struct.pack("!BBQ", _FIN_BINARY, 127, length)
+    return header + payload
+
+
+class Frame:
+    """One y-websocket message; ``wire`` is its WebSocket frame, built once on demand."""
+
+    __slots__ = ("_wire", "data")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._wire: bytes | None = None
+
+    @property
+    def wire(self) -> bytes:
+        """The framed bytes, shared by every peer it is sent to."""
+        if self._wire is None:
+            self._wire = ws_binary_frame(self.data)
+        return self._wire
