@@ -39,3 +39,9 @@ unit: $(STAMP)
 
 clean:
 	rm -rf $(VENV) tests/node/node_modules
+
+## Benchmark: ours vs y-websocket, Hocuspocus and pycrdt-websocket, one table.
+## Options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--scenarios workshop --duration 3"
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -62,13 +62,26 @@ class BoardSocketProtocol(WebSocketsSansIOProtocol):
         if not self.close_sent:
             self.on_binary(frames[0] if len(frames) == 1 else b"".join(frames))
 
+    # Mirrors ``writable`` as a plain attribute: write() runs once per peer
+    # per broadcast, and an attribute read is far cheaper than Event.is_set().
+    backed_up = False
+
+    def pause_writing(self) -> None:
+        self.backed_up = True
+        super().pause_writing()
+
+    def resume_writing(self) -> None:
+        self.backed_up = False
+        super().resume_writing()
+
     def write(self, frame: Frame) -> bool:
         """Write a framed message now; False if the socket is backed up."""
-        if self.close_sent or self.transport.is_closing():
+        transport = self.transport
+        if self.close_sent or transport.is_closing():
             return True  # dropped: the connection is going away
-        if not self.writable.is_set():
+        if self.backed_up:
             return False
-        self.transport.write(frame.wire)
+        transport.write(frame.wire)
         return True
 
     async def drain(self) -> None:

@@ -1,4 +1,4 @@
-"""An outgoing message, framed for the WebSocket wire at most once.
+"""An outgoing message, framed for the WebSocket wire once.
 
 Server-to-client frames are not masked, so one framed byte string can be
 written to every socket of a room: the fan-out costs one encode, not one
@@ -25,17 +25,10 @@ def ws_binary_frame(payload: bytes) -> bytes:
 
 
 class Frame:
-    """One y-websocket message; ``wire`` is its WebSocket frame, built once on demand."""
+    """One y-websocket message and its WebSocket frame, encoded once for every peer."""
 
-    __slots__ = ("_wire", "data")
+    __slots__ = ("data", "wire")
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self._wire: bytes | None = None
-
-    @property
-    def wire(self) -> bytes:
-        """The framed bytes, shared by every peer it is sent to."""
-        if self._wire is None:
-            self._wire = ws_binary_frame(self.data)
-        return self._wire
+        self.wire = ws_binary_frame(data)

@@ -36,6 +36,13 @@ _EMPTY_UPDATE = b"\x00\x00"
 _FATAL = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 
 
+# A room with this many peers flushes at most once per BUSY_WINDOW: there a
+# flush costs a write per peer, and merging two updates into one frame halves
+# that. Smaller rooms flush on the next loop iteration. See docs/benchmarks.md.
+BUSY_PEERS = 30
+BUSY_WINDOW = 0.002
+
+
 class InvalidUpdate(Exception):
     """A well-framed update that Yjs cannot apply; nothing of it was kept."""
 
@@ -49,8 +56,9 @@ class Room:
 
     Updates are applied, persisted, then fanned out. Fan-out is flushed on the
     next loop iteration, so updates that arrive together are merged into one
-    frame that is encoded once and shared by every peer: a quiet room sends
-    at once, a busy one sends fewer, bigger frames.
+    frame that is encoded once and shared by every peer. A room of
+    BUSY_PEERS or more flushes at most every BUSY_WINDOW seconds, so under
+    load it sends fewer, bigger frames; a quiet one still sends at once.
     """
 
     def __init__(
@@ -69,6 +77,7 @@ class Room:
         self._pending_origins: set[Peer] = set()
         self._flush_handle: asyncio.Handle | None = None
         self._loop = asyncio.get_running_loop()
+        self._last_flush = 0.0
 
     def add(self, peer: Peer) -> None:
         """Admit a peer and start the sync handshake with it."""
@@ -156,7 +165,12 @@ class Room:
         if origin is not None:
             self._pending_origins.add(origin)
         if self._flush_handle is None:
-            self._flush_handle = self._loop.call_soon(self._flush)
+            now = self._loop.time()
+            due = self._last_flush + (BUSY_WINDOW if len(self.peers) >= BUSY_PEERS else 0.0)
+            if now >= due:
+                self._flush_handle = self._loop.call_soon(self._flush)
+            else:
+                self._flush_handle = self._loop.call_at(due, self._flush)
         self._store.append_update(self.key, update)
         self._log_length += 1
         if self._log_length >= self._compact_threshold and self._compaction is None:
@@ -164,6 +178,7 @@ class Room:
 
     def _flush(self) -> None:
         self._flush_handle = None
+        self._last_flush = self._loop.time()
         updates, self._pending = self._pending, []
         origins, self._pending_origins = self._pending_origins, set()
         if not updates:

@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 from conftest import eventually, start_server
-from pycrdt import Doc, Map, Text
+from pycrdt import Doc, Map, Text, merge_updates
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from board_server.client import BoardClient
 from board_server.model import RoomKey
 from board_server.rooms import Frame, Peer, Room
+from board_server.rooms.room import BUSY_PEERS, BUSY_WINDOW
 from board_server.storage.sqlite import SQLiteStore
 from board_server.sync import (
     SyncUpdate,
@@ -262,3 +263,43 @@ async def test_unknown_message_types_are_logged_once_per_connection(
         "room w/r1: ignoring message type 66 from t"
     ]
     peer.close(1000, "test over")
+
+
+async def test_big_room_merges_updates_within_the_busy_window(room: Room) -> None:
+    peers = [make_peer() for _ in range(BUSY_PEERS)]
+    for peer, _ in peers:
+        room.add(peer)
+    writer, watcher = peers[0][0], peers[1][1]
+    first, second, third = edit("one"), edit("two"), edit("three")
+    room.receive(writer, encode_sync_update(first))
+    await settle()
+    watcher.clear()
+    # Right after a flush, updates wait for the window and leave as one frame.
+    room.receive(writer, encode_sync_update(second))
+    await settle()
+    room.receive(writer, encode_sync_update(third))
+    assert watcher.frames == []
+    await asyncio.sleep(BUSY_WINDOW * 2)
+    assert len(watcher.frames) == 1
+    message = parse_message(watcher.frames[0])
+    assert isinstance(message, SyncUpdate)
+    assert message.update == merge_updates(second, third)
+    for peer, _ in peers:
+        peer.close(1000, "test over")
+
+
+async def test_small_room_flushes_on_the_next_iteration(room: Room) -> None:
+    (writer, _), (reader, watcher) = make_peer(), make_peer()
+    room.add(writer)
+    room.add(reader)
+    await settle()
+    watcher.clear()
+    updates = [edit(text) for text in ("one", "two", "three")]
+    for update in updates:
+        room.receive(writer, encode_sync_update(update))
+        await settle()
+        # Sent without waiting for any window: the room has two peers.
+        assert watcher.frames[-1] == encode_sync_update(update)
+    assert len(watcher.frames) == 3
+    writer.close(1000, "test over")
+    reader.close(1000, "test over")
