@@ -29,7 +29,7 @@ class Config:
     send_queue_limit: int = 512
     token_ttl_seconds: float = 3 * 24 * 3600.0
     compact_threshold: int = 500
-    commit_interval: float = 0.02
+    commit_interval: float = 0.05
     room_capacity: int = 10
     log_level: str = "info"
 

@@ -40,7 +40,7 @@ _FATAL = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 # flush costs a write per peer, and merging two updates into one frame halves
 # that. Smaller rooms flush on the next loop iteration. See docs/benchmarks.md.
 BUSY_PEERS = 30
-BUSY_WINDOW = 0.002
+BUSY_WINDOW = 0.001
 
 
 class InvalidUpdate(Exception):

@@ -83,7 +83,7 @@ class SQLiteStore:
     The connection lives on one worker thread, so database calls run in FIFO order.
     """
 
-    def __init__(self, path: pathlib.Path, *, commit_interval: float = 0.02) -> None:
+    def __init__(self, path: pathlib.Path, *, commit_interval: float = 0.05) -> None:
         if commit_interval <= 0:
             raise ValueError(f"commit_interval must be positive, got {commit_interval}")
         self.path = path
