@@ -28,8 +28,8 @@ services:
 	scripts/ensure-services
 
 lint: $(STAMP)
-	$(BIN)/ruff check board_server tests
-	$(BIN)/ruff format --check board_server tests
+	$(BIN)/ruff check board_server tests bench
+	$(BIN)/ruff format --check board_server tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
