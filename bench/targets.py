@@ -4,6 +4,10 @@ Our server needs the public contract: a workshop (admin token), participant
 tokens (``POST /api/join`` with ``room``) and a viewer token per workshop
 (``POST /api/workshops/{id}/tokens``). The reference servers have no auth, so
 rooms there are addressed by bare names.
+
+The bench talks to our server only over HTTP and WebSocket and never imports
+board_server, so the same harness can measure an older commit (as
+docs/benchmarks.md does for the ASGI path); hence its own tiny HTTP helper.
 """
 
 from __future__ import annotations

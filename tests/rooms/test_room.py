@@ -195,7 +195,7 @@ async def test_stalled_client_is_closed_and_never_blocks_its_room(tmp_path: Path
         await stop()
 
 
-async def write_notes(room: Room, count: int) -> Peer:
+def write_notes(room: Room, count: int) -> Peer:
     """A writer peer sends count updates, one note each; returns the peer."""
     writer, _ = make_peer()
     room.add(writer)
@@ -215,7 +215,7 @@ async def test_log_is_compacted_past_the_threshold(tmp_path: Path) -> None:
     key = RoomKey("w", "r1")
     try:
         room = Room(key, Doc(), store, log_length=0, compact_threshold=50)
-        writer = await write_notes(room, 120)
+        writer = write_notes(room, 120)
         await room.close(1001, "test over")
         writer.close(1000, "test over")
         # 120 updates crossed the threshold twice; the rest were folded on close.
@@ -235,7 +235,7 @@ async def test_compaction_runs_while_the_room_is_live(tmp_path: Path) -> None:
     key = RoomKey("w", "r1")
     try:
         room = Room(key, Doc(), store, log_length=0, compact_threshold=50)
-        writer = await write_notes(room, 60)
+        writer = write_notes(room, 60)
         await eventually(lambda: room._compaction is None)
         # The compaction task ran after the burst, so its snapshot covers all 60.
         assert not room.closed
