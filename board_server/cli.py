@@ -103,13 +103,17 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
         argv = ["serve", *argv]
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     env = dict(os.environ)
+    config = config_from(args, env)
+    if config.redis_url:
+        parser.error("--redis-url / BOARD_REDIS_URL: the Redis store is not available yet")
     if args.command == "export":
         from board_server.export import run_export
 
-        sys.exit(run_export(config_from(args, env), args.workshop_id, args.format, args.output))
-    serve(config_from(args, env))
+        sys.exit(run_export(config, args.workshop_id, args.format, args.output))
+    serve(config)
 
 
 if __name__ == "__main__":

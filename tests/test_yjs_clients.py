@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import RunningServer
+from conftest import RunningServer, eventually
 from nodeclient import NodeYClient
 
 pytestmark = pytest.mark.node
@@ -111,9 +111,14 @@ async def test_viewer_syncs_but_its_writes_never_reach_writers(
     await viewer.wait_event("synced")
     await viewer.call("wait_map", map="notes", key="n1", value={"text": "before viewer"})
 
+    room = next(iter(server.services.rooms.rooms.values()))
+    viewer_peer = next(p for p in room.peers if p.read_only)
+    dropped_before = viewer_peer.dropped_writes
     await viewer.call("map_set", map="notes", key="evil", value={"text": "viewer write"})
     await viewer.call("text_insert", name="title", index=0, text="viewer text")
     await viewer.call("awareness_set", state={"name": "Viewer"})
+    # All three writes reached the server and were dropped, not applied.
+    await eventually(lambda: viewer_peer.dropped_writes >= dropped_before + 3)
     # A write after the viewer's, from the writer, proves ordering: once the
     # viewer sees it, anything the server would relay has been relayed.
     await writer.call("map_set", map="notes", key="n2", value={"text": "after viewer"})
@@ -127,7 +132,6 @@ async def test_viewer_syncs_but_its_writes_never_reach_writers(
         assert (await client.call("text_get", name="title"))["value"] == ""
         others = (await client.call("awareness_get"))["value"]
         assert all(state.get("name") != "Viewer" for _, state in others)
-    room = server.services.rooms.rooms
-    assert len(room) == 1
-    stored = next(iter(room.values())).doc.get_update()
+    assert len(server.services.rooms.rooms) == 1
+    stored = room.doc.get_update()
     assert b"viewer write" not in stored and b"viewer text" not in stored
