@@ -1,49 +1,73 @@
-"""The loop finder: every elementary cycle once, classified R or B."""
+"""The loop finder, Python and JavaScript, on the same cases (tests/loops_cases.json)."""
 
 from __future__ import annotations
 
-from board_server.workshop.loops import Link, Loop, find_loops
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from board_server.workshop.loops import MAX_LOOPS, Link, Loop, find_loops
+
+TESTS = Path(__file__).parent
+CASES: list[dict[str, Any]] = json.loads((TESTS / "loops_cases.json").read_text())
+JS_RUNNER = TESTS / "node" / "loops_cases.mjs"
 
 
-def test_no_links_no_loops() -> None:
-    assert find_loops([]) == []
-    assert find_loops([Link("l1", "a", "b"), Link("l2", "b", "c")]) == []
+def case_links(case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The case's links; a "dense" case links every pair of n factors both ways."""
+    if "dense" in case:
+        nodes = [f"n{i:02d}" for i in range(case["dense"])]
+        return [{"id": f"{a}-{b}", "from": a, "to": b} for a in nodes for b in nodes if a != b]
+    links: list[dict[str, Any]] = case["links"]
+    return links
 
 
-def test_three_factor_cycle_reinforcing() -> None:
-    links = [Link("l1", "a", "b", "+"), Link("l2", "b", "c", "-"), Link("l3", "c", "a", "-")]
-    assert find_loops(links) == [Loop(("a", "b", "c"), ("l1", "l2", "l3"), "R", False)]
-
-
-def test_one_negative_link_balances() -> None:
-    links = [Link("l1", "stress", "sleep", "-"), Link("l2", "sleep", "stress", "+", delay=True)]
-    assert find_loops(links) == [Loop(("sleep", "stress"), ("l2", "l1"), "B", True)]
-
-
-def test_self_loop_and_shared_factor() -> None:
-    links = [
-        Link("l1", "a", "a", "-"),
-        Link("l2", "a", "b", "+"),
-        Link("l3", "b", "a", "+"),
-        Link("l4", "b", "c", "+"),
-        Link("l5", "c", "b", "-"),
-    ]
-    assert find_loops(links) == [
-        Loop(("a",), ("l1",), "B", False),
-        Loop(("a", "b"), ("l2", "l3"), "R", False),
-        Loop(("b", "c"), ("l4", "l5"), "B", False),
+def to_links(raw: list[dict[str, Any]]) -> list[Link]:
+    return [
+        Link(r["id"], r["from"], r["to"], r.get("polarity", "+"), bool(r.get("delay"))) for r in raw
     ]
 
 
-def test_parallel_links_make_distinct_loops() -> None:
-    links = [Link("l1", "a", "b", "+"), Link("l2", "a", "b", "-"), Link("l3", "b", "a", "+")]
-    assert find_loops(links) == [
-        Loop(("a", "b"), ("l1", "l3"), "R", False),
-        Loop(("a", "b"), ("l2", "l3"), "B", False),
-    ]
+def as_json(loop: Loop) -> dict[str, Any]:
+    return {
+        "factors": list(loop.factors),
+        "links": list(loop.links),
+        "kind": loop.kind,
+        "delayed": loop.delayed,
+    }
 
 
-def test_dense_map_is_capped() -> None:
-    nodes = [f"n{i:02d}" for i in range(12)]
-    links = [Link(f"{a}-{b}", a, b) for a in nodes for b in nodes if a != b]
-    assert len(find_loops(links, limit=50)) == 50
+def check(case: dict[str, Any], found: list[dict[str, Any]]) -> None:
+    if "expected_count" in case:
+        assert len(found) == case["expected_count"]
+    else:
+        assert found == case["expected"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_python_finder(case: dict[str, Any]) -> None:
+    found = find_loops(to_links(case_links(case)), case.get("limit", MAX_LOOPS))
+    check(case, [as_json(loop) for loop in found])
+
+
+@pytest.mark.node
+def test_javascript_finder_agrees_on_every_case() -> None:
+    cases = [{**case, "links": case_links(case)} for case in CASES]
+    result = subprocess.run(
+        ["node", str(JS_RUNNER)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    outputs = json.loads(result.stdout)
+    assert len(outputs) == len(CASES)
+    for case, found in zip(cases, outputs, strict=True):
+        check(case, found)
+        # Exactly what the Python finder gives, even where a cap cuts the list.
+        python = find_loops(to_links(case["links"]), case.get("limit", MAX_LOOPS))
+        assert found == [as_json(loop) for loop in python], case["name"]
