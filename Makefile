@@ -4,8 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := tests/node/node_modules/.installed-stamp
+CLIENT_STAMP := client/node_modules/.installed-stamp
 
-.PHONY: run test lint typecheck unit services clean
+.PHONY: run test lint typecheck unit services client client-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +18,28 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json
 	cd tests/node && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+$(CLIENT_STAMP): client/package.json client/package-lock.json
+	cd client && npm ci --no-audit --no-fund --loglevel=error
+	touch $(CLIENT_STAMP)
+
+## Rebuild the browser bundle into board_server/static/ (commit the result).
+client: $(CLIENT_STAMP)
+	cd client && npm run build --silent
+
+## Fail if the committed bundle is not what client/ builds.
+client-check: client
+	@if [ -n "$$(git status --porcelain -- board_server/static/board.js)" ]; then \
+		git status --short -- board_server/static/board.js; \
+		echo "board_server/static/board.js differs from a fresh build of client/: run 'make client' and commit it" >&2; \
+		exit 1; \
+	fi
+
 ## Start the server on the embedded store with a demo workshop.
 run: $(STAMP)
 	$(BIN)/board-server --demo
 
 ## Install, start needed services, and run lint, types and the whole suite.
-test: $(STAMP) $(NODE_STAMP) services lint typecheck unit
+test: $(STAMP) $(NODE_STAMP) services client-check lint typecheck unit
 
 services:
 	scripts/ensure-services
@@ -38,7 +55,7 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) tests/node/node_modules
+	rm -rf $(VENV) tests/node/node_modules client/node_modules
 
 ## Benchmark: ours vs y-websocket, Hocuspocus and pycrdt-websocket, one table.
 ## Options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--scenarios workshop --duration 3"

@@ -94,6 +94,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
         Route("/join", _page("join.html")),
         Route("/join/{code}", _page("join.html")),
         Route("/admin", _page("admin.html")),
+        Route("/board", _page("board.html")),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     return Starlette(

@@ -14,15 +14,26 @@
 
   function show(message) { status.textContent = message; }
 
-  function showJoined(joined) {
+  function openBoard(joined) {
     show("You are in " + joined.room.name + " of \u201c" + joined.workshop.title + "\u201d.");
+    location.assign("/board");
   }
 
+  // The token stays on this device: coming back to the same code (a reload,
+  // the QR code again) goes straight back to the same room.
   const saved = localStorage.getItem("board.session");
   if (saved) {
     try {
       const joined = JSON.parse(saved);
-      if (!fromPath || joined.code === code.value.toUpperCase()) showJoined(joined);
+      if (fromPath && joined.code === code.value.toUpperCase()) {
+        openBoard(joined);
+      } else if (!fromPath) {
+        const back = document.createElement("a");
+        back.href = "/board";
+        back.className = "big-link";
+        back.textContent = "Back to " + joined.room.name;
+        status.replaceChildren(back);
+      }
     } catch (err) {
       localStorage.removeItem("board.session");
     }
@@ -44,7 +55,7 @@
       answer.code = body.code.toUpperCase();
       localStorage.setItem("board.name", body.name);
       localStorage.setItem("board.session", JSON.stringify(answer));
-      showJoined(answer);
+      openBoard(answer);
     } catch (err) {
       show("No connection to the server. Check the Wi-Fi and try again.");
     }

@@ -203,7 +203,7 @@ async def test_unknown_path_and_method_are_json(http: httpx.AsyncClient) -> None
 
 
 async def test_join_pages_are_served(http: httpx.AsyncClient) -> None:
-    for path in ("/join", "/join/ABC123", "/admin"):
+    for path in ("/join", "/join/ABC123", "/admin", "/board"):
         response = await http.get(path)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/html")
