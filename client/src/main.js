@@ -7,6 +7,7 @@ import { WebsocketProvider } from "y-websocket";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { noteLayer } from "./notes.js";
 import { outlinePanel } from "./outline.js";
+import { mapLayer } from "./map.js";
 
 function readSession() {
   // A viewer link carries everything in the fragment, which never reaches
@@ -91,9 +92,33 @@ function start() {
     },
   });
 
+  const map = mapLayer({
+    doc,
+    canvas: document.getElementById("map-canvas"),
+    panel: document.getElementById("map-panel"),
+    readOnly,
+  });
+
   const add = document.getElementById("add-note");
-  if (readOnly) add.remove();
-  else add.addEventListener("click", layer.add);
+  const addFactor = document.getElementById("add-factor");
+  if (readOnly) {
+    add.remove();
+    addFactor.remove();
+  } else {
+    add.addEventListener("click", layer.add);
+    addFactor.addEventListener("click", map.addFactor);
+  }
+
+  const mode = document.getElementById("mode-toggle");
+  mode.addEventListener("click", () => {
+    const toMap = mode.getAttribute("aria-pressed") !== "true";
+    mode.setAttribute("aria-pressed", String(toMap));
+    mode.lastChild.textContent = toMap ? " Notes" : " System map";
+    document.getElementById("board").hidden = toMap;
+    document.getElementById("map").hidden = !toMap;
+    add.hidden = toMap;
+    addFactor.hidden = !toMap;
+  });
 
   const toggle = document.getElementById("outline-toggle");
   toggle.addEventListener("click", () => {

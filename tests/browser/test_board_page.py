@@ -194,3 +194,42 @@ async def test_a_note_added_offline_reaches_the_other_tablet(
     await a.context.set_offline(False)
     await expect(a.get_by_role("status")).to_have_text("Online", timeout=15_000)
     await expect(b.get_by_label("Note text")).to_have_value("Written in the lift")
+
+
+async def test_system_map_loop_is_labelled_on_both_tablets(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await tablet(browser), await tablet(browser)
+    await join(a, server, workshop["join_code"], "Ann")
+    await join(b, server, workshop["join_code"], "Ben")
+    for page in (a, b):
+        await page.get_by_role("button", name="System map").click()
+
+    factors = ["Isolation", "Health", "Going out"]
+    for name in factors:
+        await a.get_by_role("button", name="Add factor").click()
+        await a.get_by_label("Factor name").last.fill(name)
+    cycle = [("Isolation", "Health"), ("Health", "Going out"), ("Going out", "Isolation")]
+    for source, target in cycle:
+        await a.get_by_role("button", name=f"Arrow from here: {source}").click()
+        await a.get_by_role("button", name=f"Arrow to here: {target}").click()
+    await a.get_by_role("button", name="Make negative: Isolation to Health").click()
+    await a.get_by_role("button", name="Make negative: Going out to Isolation").click()
+
+    reinforcing = "R1 (reinforcing): Isolation → Health → Going out → Isolation"
+    loops_b = b.get_by_role("complementary", name="Arrows and loops").get_by_role("listitem")
+    await expect(b.get_by_role("button", name=reinforcing)).to_be_visible()
+    await expect(a.get_by_role("button", name=reinforcing)).to_be_visible()
+    await expect(b.locator("#loop-count")).to_have_text("1 loop")
+
+    # One more negative arrow makes the loop balancing, on both tablets.
+    await b.get_by_role("button", name="Make negative: Health to Going out").click()
+    balancing = "B1 (balancing): Isolation → Health → Going out → Isolation"
+    await expect(a.get_by_role("button", name=balancing)).to_be_visible()
+    await a.get_by_role("button", name=balancing).click()
+    await expect(a.locator(".map-arrows .arrow.highlight")).to_have_count(3)
+    # The board writes a real minus sign, which reads better than a hyphen.
+    minus = "\u2212"
+    await expect(loops_b.filter(has_text=f"Isolation → Health ({minus})")).to_have_count(1)
+    ARTIFACTS.mkdir(exist_ok=True)
+    await a.screenshot(path=str(ARTIFACTS / "map.png"))

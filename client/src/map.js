@@ -1,0 +1,231 @@
+// System map: factors, arrows with + or − polarity and an optional delay,
+// and the feedback loops they form, found live and labelled R or B.
+import * as Y from "yjs";
+import { bindText } from "./textbinding.js";
+import { el } from "./notes.js";
+import { findLoops } from "./loops.js";
+
+const FACTOR_W = 180;
+const FACTOR_H = 120;
+const SVG = "http://www.w3.org/2000/svg";
+const LOCAL = Symbol("local map typing");
+const KIND_NAMES = { R: "reinforcing", B: "balancing" };
+
+function svg(tag, attrs) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  return node;
+}
+
+function newId(doc) {
+  return `${doc.clientID.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export function mapLayer({ doc, canvas, panel, readOnly }) {
+  const nodes = doc.getMap("nodes");
+  const links = doc.getMap("links");
+  const arrows = svg("svg", { class: "map-arrows", "aria-hidden": "true" });
+  arrows.append(
+    svg("defs", {}),
+  );
+  const marker = svg("marker", {
+    id: "arrowhead", viewBox: "0 0 10 10", refX: "10", refY: "5", markerUnits: "userSpaceOnUse",
+    markerWidth: "16", markerHeight: "16", orient: "auto-start-reverse",
+  });
+  marker.append(svg("path", { d: "M 0 0 L 10 5 L 0 10 z" }));
+  arrows.firstChild.append(marker);
+  canvas.append(arrows);
+  const rendered = new Map();
+  let linkFrom = null;
+  let highlighted = null;
+
+  const linkList = panel.querySelector("#link-list");
+  const loopList = panel.querySelector("#loop-list");
+
+  function labelOf(id) {
+    const node = nodes.get(id);
+    const text = node instanceof Y.Map ? node.get("label")?.toString().trim() : "";
+    return text || "(unnamed factor)";
+  }
+
+  function addFactor() {
+    const id = newId(doc);
+    const count = nodes.size;
+    const factor = new Y.Map();
+    doc.transact(() => {
+      factor.set("label", new Y.Text());
+      factor.set("description", "");
+      // Staggered, so that arrows between neighbours do not overlap.
+      factor.set("x", 24 + (count % 3) * (FACTOR_W + 80));
+      factor.set("y", 24 + Math.floor(count / 3) * (FACTOR_H * 2 + 40) + (count % 2) * (FACTOR_H + 40));
+      factor.set("created", Date.now());
+      nodes.set(id, factor);
+    });
+    rendered.get(id)?.label.focus();
+  }
+
+  function chooseEnd(id) {
+    if (linkFrom === null) {
+      linkFrom = id;
+    } else if (linkFrom !== id) {
+      const link = new Y.Map();
+      doc.transact(() => {
+        link.set("from", linkFrom);
+        link.set("to", id);
+        link.set("polarity", "+");
+        link.set("delay", false);
+        link.set("label", "");
+        link.set("created", Date.now());
+        links.set(newId(doc), link);
+      });
+      linkFrom = null;
+    } else {
+      linkFrom = null;
+    }
+    renderFactors();
+  }
+
+  function renderFactors() {
+    for (const [id, factor] of nodes.entries()) {
+      if (!(factor instanceof Y.Map) || !(factor.get("label") instanceof Y.Text)) continue;
+      let entry = rendered.get(id);
+      if (!entry) {
+        const label = el("textarea", { class: "factor-label", "aria-label": "Factor name" });
+        label.readOnly = readOnly;
+        const box = el("article", { class: "factor", "data-factor-id": id }, label);
+        let arrow = null;
+        if (!readOnly) {
+          arrow = el("button", { type: "button", class: "icon-button", onclick: () => chooseEnd(id) });
+          box.append(arrow);
+        }
+        canvas.append(box);
+        entry = { box, label, arrow, unbind: bindText(factor.get("label"), label, LOCAL) };
+        rendered.set(id, entry);
+      }
+      entry.box.style.left = `${factor.get("x") || 0}px`;
+      entry.box.style.top = `${factor.get("y") || 0}px`;
+      if (entry.arrow) {
+        const text = linkFrom === null ? "Arrow from here" : linkFrom === id ? "Cancel arrow" : "Arrow to here";
+        entry.arrow.replaceChildren(el("span", { "aria-hidden": "true" }, "➝"), text);
+        entry.arrow.setAttribute("aria-label", `${text}: ${labelOf(id)}`);
+      }
+      entry.box.classList.toggle("linking", linkFrom === id);
+    }
+    for (const [id, entry] of rendered) {
+      if (!nodes.has(id)) {
+        entry.unbind();
+        entry.box.remove();
+        rendered.delete(id);
+      }
+    }
+  }
+
+  function validLinks() {
+    const out = [];
+    for (const [id, link] of links.entries()) {
+      if (!(link instanceof Y.Map)) continue;
+      const from = link.get("from");
+      const to = link.get("to");
+      if (!nodes.has(from) || !nodes.has(to)) continue;
+      out.push({ id, from, to, polarity: link.get("polarity") === "-" ? "-" : "+",
+                 delay: Boolean(link.get("delay")), label: link.get("label") || "" });
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  function centre(id) {
+    const node = nodes.get(id);
+    return [(node.get("x") || 0) + FACTOR_W / 2, (node.get("y") || 0) + FACTOR_H / 2];
+  }
+
+  function renderLinks(current, loops) {
+    const inLoop = new Set(highlighted === null ? [] : loops[highlighted]?.links || []);
+    for (const path of [...arrows.querySelectorAll(".arrow")]) path.remove();
+    for (const link of current) {
+      const [x1, y1] = centre(link.from);
+      const [x2, y2] = centre(link.to);
+      const dx = x2 - x1;
+      const dy = y2 - y1;
+      const length = Math.hypot(dx, dy) || 1;
+      // Bend every arrow to its right, so A→B and B→A stay apart.
+      const cx = (x1 + x2) / 2 - (dy / length) * 40;
+      const cy = (y1 + y2) / 2 + (dx / length) * 40;
+      // Stop at the target box's edge so the arrowhead stays visible.
+      const ex = x2 - cx;
+      const ey = y2 - cy;
+      const scale = Math.min(
+        Math.abs(ex) > 0 ? FACTOR_W / 2 / Math.abs(ex) : Infinity,
+        Math.abs(ey) > 0 ? FACTOR_H / 2 / Math.abs(ey) : Infinity,
+        1,
+      );
+      const group = svg("g", { class: `arrow${inLoop.has(link.id) ? " highlight" : ""}` });
+      group.append(svg("path", {
+        d: `M ${x1} ${y1} Q ${cx} ${cy} ${x2 - ex * scale} ${y2 - ey * scale}`,
+        "marker-end": "url(#arrowhead)",
+      }));
+      const mark = svg("text", { x: cx, y: cy, "text-anchor": "middle" });
+      mark.textContent = `${link.polarity === "-" ? "−" : "+"}${link.delay ? " ||" : ""}`;
+      group.append(mark);
+      arrows.append(group);
+    }
+    const items = current.map((link) => {
+      const item = el("li", {}, `${labelOf(link.from)} → ${labelOf(link.to)} (${link.polarity === "-" ? "−" : "+"})${link.delay ? ", with a delay" : ""}`);
+      if (!readOnly) {
+        const yLink = links.get(link.id);
+        item.append(
+          el("button", {
+            type: "button", class: "icon-button",
+            "aria-label": `Make ${link.polarity === "-" ? "positive" : "negative"}: ${labelOf(link.from)} to ${labelOf(link.to)}`,
+            onclick: () => yLink.set("polarity", link.polarity === "-" ? "+" : "-"),
+          }, link.polarity === "-" ? "Make +" : "Make −"),
+          el("button", {
+            type: "button", class: "icon-button",
+            "aria-label": `${link.delay ? "Remove delay" : "Mark delay"}: ${labelOf(link.from)} to ${labelOf(link.to)}`,
+            onclick: () => yLink.set("delay", !link.delay),
+          }, link.delay ? "No delay" : "Delay"),
+          el("button", {
+            type: "button", class: "icon-button",
+            "aria-label": `Delete arrow: ${labelOf(link.from)} to ${labelOf(link.to)}`,
+            onclick: () => links.delete(link.id),
+          }, el("span", { "aria-hidden": "true" }, "🗑"), "Delete"),
+        );
+      }
+      return item;
+    });
+    linkList.replaceChildren(...items);
+  }
+
+  function renderLoops(loops) {
+    const counters = { R: 0, B: 0 };
+    const items = loops.map((loop, index) => {
+      counters[loop.kind] += 1;
+      const path = [...loop.factors, loop.factors[0]].map(labelOf).join(" → ");
+      const name = `${loop.kind}${counters[loop.kind]}`;
+      const text = `${name} (${KIND_NAMES[loop.kind]}${loop.delayed ? ", with a delay" : ""}): ${path}`;
+      return el("li", {}, el("button", {
+        type: "button",
+        class: `loop-button${highlighted === index ? " highlight" : ""}`,
+        "aria-pressed": String(highlighted === index),
+        "data-loop-kind": loop.kind,
+        onclick: () => { highlighted = highlighted === index ? null : index; render(); },
+      }, text));
+    });
+    loopList.replaceChildren(...items);
+    panel.querySelector("#loop-count").textContent =
+      loops.length === 0 ? "No loops yet" : `${loops.length} ${loops.length === 1 ? "loop" : "loops"}`;
+  }
+
+  function render() {
+    renderFactors();
+    const current = validLinks();
+    const loops = findLoops(current);
+    if (highlighted !== null && highlighted >= loops.length) highlighted = null;
+    renderLinks(current, loops);
+    renderLoops(loops);
+  }
+
+  nodes.observeDeep(render);
+  links.observeDeep(render);
+  render();
+  return { addFactor };
+}
