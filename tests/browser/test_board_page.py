@@ -98,8 +98,8 @@ async def test_viewer_sees_the_board_without_editing_controls(
     await expect(note).to_have_value("Lonely evenings")
     await expect(note).not_to_be_editable()
     # Reading aids stay; nothing that edits is offered.
-    await expect(viewer.get_by_role("button")).to_have_text(["☰ Outline"])
-    for name in ("Add note", "Delete note", "Move note"):
+    await expect(viewer.get_by_role("button")).to_have_text(["🔁 System map", "☰ Outline"])
+    for name in ("Add note", "Delete note", "Move note", "Add factor"):
         await expect(viewer.get_by_role("button", name=name)).to_have_count(0)
 
     await writer.get_by_label("Note text").fill("Lonely evenings, long days")
@@ -146,9 +146,9 @@ async def test_keyboard_alone_adds_edits_and_moves_a_note(
     await join(a, server, workshop["join_code"], "Ann")
     await join(b, server, workshop["join_code"], "Ben")
 
-    # Tab order: Outline, then Add note.
-    await a.keyboard.press("Tab")
-    await a.keyboard.press("Tab")
+    # Tab order: System map, Outline, then Add note.
+    for _ in range(3):
+        await a.keyboard.press("Tab")
     await a.keyboard.press("Enter")
     await a.keyboard.type("Waiting lists")
     await a.keyboard.press("Shift+Tab")
