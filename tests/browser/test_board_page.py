@@ -49,12 +49,20 @@ async def join(page: Page, server: RunningServer, code: str, name: str) -> None:
     await expect(page.get_by_role("status")).to_have_text("Online")
 
 
-async def test_two_tablets_share_a_note(
+async def two_tablets(
     browser: Browser, server: RunningServer, workshop: dict[str, Any]
-) -> None:
+) -> tuple[Page, Page]:
+    """Ann's and Ben's tablets, both joined to room r1 and online."""
     a, b = await tablet(browser), await tablet(browser)
     await join(a, server, workshop["join_code"], "Ann")
     await join(b, server, workshop["join_code"], "Ben")
+    return a, b
+
+
+async def test_two_tablets_share_a_note(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
 
     await a.get_by_role("button", name="Add note").click()
     await a.get_by_label("Note text").fill("Bus stop too far")
@@ -118,9 +126,7 @@ async def note_position(page: Page) -> tuple[str, str]:
 async def test_drag_moves_the_note_on_both_tablets(
     browser: Browser, server: RunningServer, workshop: dict[str, Any]
 ) -> None:
-    a, b = await tablet(browser), await tablet(browser)
-    await join(a, server, workshop["join_code"], "Ann")
-    await join(b, server, workshop["join_code"], "Ben")
+    a, b = await two_tablets(browser, server, workshop)
     await a.get_by_role("button", name="Add note").click()
     await expect(b.locator("article.note")).to_have_count(1)
     assert await note_position(a) == ("16px", "16px")
@@ -142,9 +148,7 @@ async def test_drag_moves_the_note_on_both_tablets(
 async def test_keyboard_alone_adds_edits_and_moves_a_note(
     browser: Browser, server: RunningServer, workshop: dict[str, Any]
 ) -> None:
-    a, b = await tablet(browser), await tablet(browser)
-    await join(a, server, workshop["join_code"], "Ann")
-    await join(b, server, workshop["join_code"], "Ben")
+    a, b = await two_tablets(browser, server, workshop)
 
     # Tab order: System map, Outline, then Add note.
     for _ in range(3):
@@ -181,9 +185,7 @@ async def test_outline_lists_every_note(
 async def test_a_note_added_offline_reaches_the_other_tablet(
     browser: Browser, server: RunningServer, workshop: dict[str, Any]
 ) -> None:
-    a, b = await tablet(browser), await tablet(browser)
-    await join(a, server, workshop["join_code"], "Ann")
-    await join(b, server, workshop["join_code"], "Ben")
+    a, b = await two_tablets(browser, server, workshop)
 
     await a.context.set_offline(True)
     await expect(a.get_by_role("status")).not_to_have_text("Online")
@@ -199,9 +201,7 @@ async def test_a_note_added_offline_reaches_the_other_tablet(
 async def test_system_map_loop_is_labelled_on_both_tablets(
     browser: Browser, server: RunningServer, workshop: dict[str, Any]
 ) -> None:
-    a, b = await tablet(browser), await tablet(browser)
-    await join(a, server, workshop["join_code"], "Ann")
-    await join(b, server, workshop["join_code"], "Ben")
+    a, b = await two_tablets(browser, server, workshop)
     for page in (a, b):
         await page.get_by_role("button", name="System map").click()
 
