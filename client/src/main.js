@@ -8,6 +8,8 @@ import { IndexeddbPersistence } from "y-indexeddb";
 import { noteLayer } from "./notes.js";
 import { outlinePanel } from "./outline.js";
 import { mapLayer } from "./map.js";
+import { LOCAL_ORIGIN } from "./textbinding.js";
+import { el } from "./notes.js";
 
 function readSession() {
   // A viewer link carries everything in the fragment, which never reaches
@@ -53,6 +55,62 @@ function connectionStatus(provider) {
       localStorage.removeItem("board.session");
     }
   });
+}
+
+// Undo and redo this device's own changes only, never someone else's.
+function undoButtons(doc) {
+  const undo = new Y.UndoManager(
+    [doc.getMap("notes"), doc.getMap("nodes"), doc.getMap("links")],
+    { trackedOrigins: new Set([null, LOCAL_ORIGIN]), captureTimeout: 500 },
+  );
+  const undoButton = document.getElementById("undo");
+  const redoButton = document.getElementById("redo");
+  const refresh = () => {
+    undoButton.disabled = undo.undoStack.length === 0;
+    redoButton.disabled = undo.redoStack.length === 0;
+  };
+  // Each button press (add, delete, an arrow, a drag's start) is its own
+  // undo step; only typing merges within the capture timeout.
+  const newStep = (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button") : null;
+    if (button && button !== undoButton && button !== redoButton) undo.stopCapturing();
+  };
+  document.addEventListener("pointerdown", newStep, true);
+  document.addEventListener("click", newStep, true);
+  undoButton.addEventListener("click", () => undo.undo());
+  redoButton.addEventListener("click", () => undo.redo());
+  for (const event of ["stack-item-added", "stack-item-popped", "stack-cleared"]) {
+    undo.on(event, refresh);
+  }
+  document.addEventListener("keydown", (event) => {
+    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z") return;
+    if (event.target instanceof HTMLTextAreaElement) return; // the field's own undo
+    event.preventDefault();
+    if (event.shiftKey) undo.redo();
+    else undo.undo();
+  });
+  refresh();
+}
+
+// Who is here: the names people joined with, never tied to what they wrote.
+function presence(provider, session, readOnly) {
+  const list = document.getElementById("presence");
+  if (!readOnly && session.participant) {
+    provider.awareness.setLocalStateField("user", { name: session.participant.name });
+  }
+  const render = () => {
+    const names = [];
+    for (const state of provider.awareness.getStates().values()) {
+      if (state.user && typeof state.user.name === "string") names.push(state.user.name);
+    }
+    names.sort((a, b) => a.localeCompare(b));
+    list.replaceChildren(
+      el("span", { class: "presence-count" }, `${names.length} here`),
+      ...names.map((name) => el("span", { class: "presence-name" }, name)),
+    );
+  };
+  provider.awareness.on("change", render);
+  render();
 }
 
 function start() {
@@ -108,6 +166,14 @@ function start() {
     add.addEventListener("click", layer.add);
     addFactor.addEventListener("click", map.addFactor);
   }
+
+  if (readOnly) {
+    document.getElementById("undo").remove();
+    document.getElementById("redo").remove();
+  } else {
+    undoButtons(doc);
+  }
+  presence(provider, session, readOnly);
 
   const mode = document.getElementById("mode-toggle");
   mode.addEventListener("click", () => {

@@ -8,7 +8,6 @@ import { findLoops } from "./loops.js";
 const FACTOR_W = 180;
 const FACTOR_H = 120;
 const SVG = "http://www.w3.org/2000/svg";
-const LOCAL = Symbol("local map typing");
 const KIND_NAMES = { R: "reinforcing", B: "balancing" };
 
 function svg(tag, attrs) {
@@ -99,7 +98,7 @@ export function mapLayer({ doc, canvas, panel, readOnly }) {
           box.append(arrow);
         }
         canvas.append(box);
-        entry = { box, label, arrow, unbind: bindText(factor.get("label"), label, LOCAL) };
+        entry = { box, label, arrow, unbind: bindText(factor.get("label"), label) };
         rendered.set(id, entry);
       }
       entry.box.style.left = `${factor.get("x") || 0}px`;

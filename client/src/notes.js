@@ -8,7 +8,6 @@ export const NOTE_H = 220;
 const STEP = 20;
 // Others see a drag live, at most this often (ms).
 const DRAG_SYNC_MS = 50;
-const LOCAL = Symbol("local typing");
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -128,7 +127,7 @@ export function noteLayer({ doc, notes, board, readOnly, onChange }) {
       node.append(text);
     }
     board.append(node);
-    return { node, text, unbind: bindText(note.get("text"), text, LOCAL) };
+    return { node, text, unbind: bindText(note.get("text"), text) };
   }
 
   function render() {

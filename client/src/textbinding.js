@@ -20,7 +20,11 @@ export function diff(before, after) {
   };
 }
 
-export function bindText(ytext, textarea, origin) {
+// The origin of this device's own edits: the undo manager tracks it, and a
+// binding ignores its own echo.
+export const LOCAL_ORIGIN = Symbol("local edit");
+
+export function bindText(ytext, textarea, origin = LOCAL_ORIGIN) {
   textarea.value = ytext.toString();
   const onInput = () => {
     const change = diff(ytext.toString(), textarea.value);

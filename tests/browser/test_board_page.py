@@ -233,3 +233,42 @@ async def test_system_map_loop_is_labelled_on_both_tablets(
     await expect(loops_b.filter(has_text=f"Isolation → Health ({minus})")).to_have_count(1)
     ARTIFACTS.mkdir(exist_ok=True)
     await a.screenshot(path=str(ARTIFACTS / "map.png"))
+
+
+async def test_undo_and_redo_only_this_tablets_changes(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    await b.get_by_role("button", name="Add note").click()
+    await b.get_by_label("Note text").fill("Ben's note")
+    await expect(a.locator("article.note")).to_have_count(1)
+    await expect(a.get_by_role("button", name="Undo")).to_be_disabled()
+
+    await a.get_by_role("button", name="Add note").click()
+    await a.get_by_label("Note text").last.fill("Ann's note")
+    await expect(b.locator("article.note")).to_have_count(2)
+    await a.get_by_role("button", name="Delete note").last.click()
+    await expect(b.locator("article.note")).to_have_count(1)
+
+    # Undo brings Ann's note back for everyone; Ben's note is never touched.
+    await a.get_by_role("button", name="Undo").click()
+    await expect(b.get_by_label("Note text")).to_have_count(2)
+    await expect(b.get_by_label("Note text").last).to_have_value("Ann's note")
+    # Adding a note and typing straight into it is one step.
+    await a.get_by_role("button", name="Undo").click()
+    await expect(b.get_by_label("Note text")).to_have_count(1)
+    await expect(b.get_by_label("Note text")).to_have_value("Ben's note")
+    await expect(a.get_by_role("button", name="Undo")).to_be_disabled()
+
+    await a.get_by_role("button", name="Redo").click()
+    await expect(b.locator("article.note")).to_have_count(2)
+
+
+async def test_who_is_here_lists_everyone_in_the_room(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    for page in (a, b):
+        await expect(page.locator("#presence")).to_have_text("2 hereAnnBen")
+    await b.close()
+    await expect(a.locator("#presence")).to_have_text("1 hereAnn")
