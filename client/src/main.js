@@ -9,7 +9,7 @@ import { noteLayer } from "./notes.js";
 import { outlinePanel } from "./outline.js";
 import { mapLayer } from "./map.js";
 import { LOCAL_ORIGIN } from "./textbinding.js";
-import { el } from "./notes.js";
+import { el, PICTURES } from "./notes.js";
 
 function readSession() {
   // A viewer link carries everything in the fragment, which never reaches
@@ -54,6 +54,42 @@ function connectionStatus(provider) {
       status.textContent = `${event.reason || "This link no longer works."} Join again.`;
       localStorage.removeItem("board.session");
     }
+  });
+}
+
+// "Add picture": a grid of big picture buttons; choosing one adds a note.
+function picturePicker(button, onChoose) {
+  const dialog = document.getElementById("pictures");
+  const grid = dialog.querySelector(".picture-grid");
+  grid.replaceChildren(
+    ...PICTURES.map(([emoji, name]) =>
+      el("button", {
+        type: "button",
+        class: "picture-button",
+        "aria-label": name,
+        onclick: () => {
+          dialog.close();
+          onChoose(emoji);
+        },
+      }, el("span", { "aria-hidden": "true" }, emoji), name),
+    ),
+  );
+  button.addEventListener("click", () => dialog.showModal());
+  dialog.querySelector(".close").addEventListener("click", () => dialog.close());
+}
+
+// High contrast: kept on this device.
+function contrastToggle() {
+  const toggle = document.getElementById("contrast");
+  const apply = (on) => {
+    document.body.classList.toggle("contrast", on);
+    toggle.setAttribute("aria-pressed", String(on));
+  };
+  apply(localStorage.getItem("board.contrast") === "on");
+  toggle.addEventListener("click", () => {
+    const on = !document.body.classList.contains("contrast");
+    localStorage.setItem("board.contrast", on ? "on" : "off");
+    apply(on);
   });
 }
 
@@ -159,12 +195,15 @@ function start() {
 
   const add = document.getElementById("add-note");
   const addFactor = document.getElementById("add-factor");
+  const addPicture = document.getElementById("add-picture");
   if (readOnly) {
     add.remove();
     addFactor.remove();
+    addPicture.remove();
   } else {
-    add.addEventListener("click", layer.add);
+    add.addEventListener("click", () => layer.add());
     addFactor.addEventListener("click", map.addFactor);
+    picturePicker(addPicture, (emoji) => layer.add(emoji));
   }
 
   if (readOnly) {
@@ -174,6 +213,7 @@ function start() {
     undoButtons(doc);
   }
   presence(provider, session, readOnly);
+  contrastToggle();
 
   const mode = document.getElementById("mode-toggle");
   mode.addEventListener("click", () => {
@@ -183,6 +223,7 @@ function start() {
     document.getElementById("board").hidden = toMap;
     document.getElementById("map").hidden = !toMap;
     add.hidden = toMap;
+    if (!readOnly) addPicture.hidden = toMap;
     addFactor.hidden = !toMap;
   });
 

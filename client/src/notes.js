@@ -6,6 +6,27 @@ export const COLORS = ["#ffe066", "#ffb3c1", "#b2f2bb", "#a5d8ff", "#ffd8a8", "#
 export const NOTE_W = 220;
 export const NOTE_H = 220;
 const STEP = 20;
+// Picture notes for people who would rather not write: an emoji and its name,
+// which is also what "Read aloud" says.
+export const PICTURES = [
+  ["🚌", "bus"], ["🏠", "home"], ["🏥", "hospital"], ["💊", "medicine"],
+  ["💷", "money"], ["📱", "phone"], ["👪", "family"], ["🧑‍🤝‍🧑", "friends"],
+  ["😊", "happy"], ["😟", "worried"], ["😠", "angry"], ["😴", "tired"],
+  ["🍎", "food"], ["🚶", "walking"], ["⏰", "waiting"], ["❓", "question"],
+];
+const PICTURE_NAMES = new Map(PICTURES);
+
+export function speak(text) {
+  if (!("speechSynthesis" in window) || !text) return;
+  window.speechSynthesis.cancel();
+  window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+}
+
+function spokenText(note) {
+  const text = note.get("text").toString().trim();
+  const picture = PICTURE_NAMES.get(note.get("emoji"));
+  return [picture, text].filter(Boolean).join(". ");
+}
 // Others see a drag live, at most this often (ms).
 const DRAG_SYNC_MS = 50;
 
@@ -93,10 +114,22 @@ export function noteLayer({ doc, notes, board, readOnly, onChange }) {
     const text = el("textarea", {
       class: "note-text",
       "aria-label": "Note text",
-      placeholder: readOnly ? "" : "Write your idea",
+      placeholder: readOnly ? "" : note.get("kind") === "emoji" ? "Add words (optional)" : "Write your idea",
     });
     text.readOnly = readOnly;
     const node = el("article", { class: "note", "data-note-id": id });
+    const readAloud = el(
+      "button",
+      { type: "button", class: "icon-button", "aria-label": "Read note aloud",
+        onclick: () => speak(spokenText(note)) },
+      el("span", { "aria-hidden": "true" }, "🔊"),
+      "Read",
+    );
+    const controls = el("div", { class: "note-controls" }, readAloud);
+    const emoji = note.get("emoji");
+    const picture = note.get("kind") === "emoji" && PICTURE_NAMES.has(emoji)
+      ? el("div", { class: "note-picture", role: "img", "aria-label": PICTURE_NAMES.get(emoji) }, emoji)
+      : null;
     if (!readOnly) {
       const handle = el(
         "button",
@@ -122,10 +155,11 @@ export function noteLayer({ doc, notes, board, readOnly, onChange }) {
         el("span", { "aria-hidden": "true" }, "🗑"),
         "Delete",
       );
-      node.append(handle, text, el("div", { class: "note-controls" }, remove));
-    } else {
-      node.append(text);
+      controls.append(remove);
+      node.append(handle);
     }
+    if (picture) node.append(picture);
+    node.append(text, controls);
     board.append(node);
     return { node, text, unbind: bindText(note.get("text"), text) };
   }
@@ -153,7 +187,7 @@ export function noteLayer({ doc, notes, board, readOnly, onChange }) {
     onChange(ordered);
   }
 
-  function add() {
+  function add(emoji = "") {
     const id = `${doc.clientID.toString(36)}-${Date.now().toString(36)}`;
     const count = notes.size;
     const columns = Math.max(1, Math.floor((board.clientWidth - 16) / (NOTE_W + 16)));
@@ -164,7 +198,8 @@ export function noteLayer({ doc, notes, board, readOnly, onChange }) {
       note.set("y", 16 + Math.floor(count / columns) * (NOTE_H + 16));
       // Random colours, so that colour does not give away who wrote a note.
       note.set("color", COLORS[Math.floor(Math.random() * COLORS.length)]);
-      note.set("kind", "text");
+      note.set("kind", emoji ? "emoji" : "text");
+      if (emoji) note.set("emoji", emoji);
       note.set("cluster", "");
       note.set("created", Date.now());
       notes.set(id, note);

@@ -106,8 +106,10 @@ async def test_viewer_sees_the_board_without_editing_controls(
     await expect(note).to_have_value("Lonely evenings")
     await expect(note).not_to_be_editable()
     # Reading aids stay; nothing that edits is offered.
-    await expect(viewer.get_by_role("button")).to_have_text(["🔁 System map", "☰ Outline"])
-    for name in ("Add note", "Delete note", "Move note", "Add factor"):
+    await expect(viewer.get_by_role("button")).to_have_text(
+        ["🔁 System map", "☰ Outline", "◐ High contrast", "🔊Read"]
+    )
+    for name in ("Add note", "Delete note", "Move note", "Add factor", "Add picture"):
         await expect(viewer.get_by_role("button", name=name)).to_have_count(0)
 
     await writer.get_by_label("Note text").fill("Lonely evenings, long days")
@@ -272,3 +274,48 @@ async def test_who_is_here_lists_everyone_in_the_room(
         await expect(page.locator("#presence")).to_have_text("2 hereAnnBen")
     await b.close()
     await expect(a.locator("#presence")).to_have_text("1 hereAnn")
+
+
+async def test_picture_notes_and_read_aloud(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    # Record what would be spoken; the speech engine itself is the browser's.
+    await b.evaluate(
+        """() => {
+            window.spoken = [];
+            window.speechSynthesis.speak = (u) => window.spoken.push(u.text);
+        }"""
+    )
+    await a.get_by_role("button", name="Add picture").click()
+    picker = a.get_by_role("dialog", name="Choose a picture")
+    await expect(picker).to_be_visible()
+    await picker.get_by_role("button", name="bus").click()
+    await expect(picker).to_be_hidden()
+    await a.get_by_label("Note text").fill("only one an hour")
+
+    await expect(b.get_by_role("img", name="bus")).to_have_text("🚌")
+    await expect(b.get_by_label("Note text")).to_have_value("only one an hour")
+    await b.get_by_role("button", name="Read note aloud").click()
+    assert await b.evaluate("window.spoken") == ["bus. only one an hour"]
+
+
+async def test_high_contrast_is_kept_on_the_device(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a = await tablet(browser)
+    await join(a, server, workshop["join_code"], "Ann")
+    toggle = a.get_by_role("button", name="High contrast")
+    await expect(toggle).to_have_attribute("aria-pressed", "false")
+    await toggle.click()
+    await expect(toggle).to_have_attribute("aria-pressed", "true")
+    await expect(a.locator("body")).to_have_css("background-color", "rgb(0, 0, 0)")
+    await a.reload()
+    await expect(a.get_by_role("button", name="High contrast")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await expect(a.locator("body")).to_have_css("background-color", "rgb(0, 0, 0)")
+    await a.get_by_role("button", name="Add note").click()
+    await a.get_by_label("Note text").fill("Readable at the back of the hall")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await a.screenshot(path=str(ARTIFACTS / "contrast.png"))
