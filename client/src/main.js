@@ -8,6 +8,7 @@ import { IndexeddbPersistence } from "y-indexeddb";
 import { noteLayer } from "./notes.js";
 import { outlinePanel } from "./outline.js";
 import { mapLayer } from "./map.js";
+import { clusterLayer } from "./clusters.js";
 import { LOCAL_ORIGIN } from "./textbinding.js";
 import { el, PICTURES } from "./notes.js";
 
@@ -96,7 +97,7 @@ function contrastToggle() {
 // Undo and redo this device's own changes only, never someone else's.
 function undoButtons(doc) {
   const undo = new Y.UndoManager(
-    [doc.getMap("notes"), doc.getMap("nodes"), doc.getMap("links")],
+    [doc.getMap("notes"), doc.getMap("clusters"), doc.getMap("nodes"), doc.getMap("links")],
     { trackedOrigins: new Set([null, LOCAL_ORIGIN]), captureTimeout: 500 },
   );
   const undoButton = document.getElementById("undo");
@@ -175,14 +176,21 @@ function start() {
   const outline = document.getElementById("outline");
   const updateOutline = outlinePanel(outline, document.getElementById("outline-list"));
   const count = document.getElementById("note-count");
+  const boardEl = document.getElementById("board");
+  const clusters = clusterLayer({ doc, notes: doc.getMap("notes"), board: boardEl, readOnly });
+  let latest = [];
+  const refreshOutline = () => updateOutline(latest, clusters.groups(latest));
+  doc.getMap("clusters").observeDeep(refreshOutline);
   const layer = noteLayer({
     doc,
     notes: doc.getMap("notes"),
-    board: document.getElementById("board"),
+    board: boardEl,
     readOnly,
+    onDrop: clusters.dropNote,
     onChange(ordered) {
+      latest = ordered;
       count.textContent = `${ordered.length} ${ordered.length === 1 ? "note" : "notes"}`;
-      updateOutline(ordered);
+      refreshOutline();
     },
   });
 

@@ -52,7 +52,7 @@ export function orderedNotes(notes) {
     .sort(([a, x], [b, y]) => (x.get("created") || 0) - (y.get("created") || 0) || (a < b ? -1 : 1));
 }
 
-export function noteLayer({ doc, notes, board, readOnly, onChange }) {
+export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop }) {
   const rendered = new Map();
 
   function move(note, x, y) {
@@ -62,7 +62,7 @@ export function noteLayer({ doc, notes, board, readOnly, onChange }) {
     });
   }
 
-  function startDrag(event, note, node) {
+  function startDrag(event, id, note, node) {
     if (readOnly || event.button > 0) return;
     event.preventDefault();
     const handle = event.currentTarget;
@@ -91,6 +91,7 @@ export function noteLayer({ doc, notes, board, readOnly, onChange }) {
       handle.removeEventListener("pointerup", onUp);
       handle.removeEventListener("pointercancel", onUp);
       if (pending) move(note, ...pending);
+      if (onDrop) onDrop(id, note);
     };
     handle.addEventListener("pointermove", onMove);
     handle.addEventListener("pointerup", onUp);
@@ -138,7 +139,7 @@ export function noteLayer({ doc, notes, board, readOnly, onChange }) {
           class: "note-handle",
           "aria-label": "Move note",
           "aria-description": "Drag, or use the arrow keys",
-          onpointerdown: (event) => startDrag(event, note, node),
+          onpointerdown: (event) => startDrag(event, id, note, node),
           onkeydown: (event) => onHandleKey(event, note),
         },
         el("span", { "aria-hidden": "true" }, "✥"),

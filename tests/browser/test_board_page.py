@@ -319,3 +319,46 @@ async def test_high_contrast_is_kept_on_the_device(
     await a.get_by_label("Note text").fill("Readable at the back of the hall")
     ARTIFACTS.mkdir(exist_ok=True)
     await a.screenshot(path=str(ARTIFACTS / "contrast.png"))
+
+
+async def test_dropping_a_note_on_another_makes_a_named_cluster(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    for idea in ("Too few buses", "Stops are far"):
+        await a.get_by_role("button", name="Add note").click()
+        await a.get_by_label("Note text").last.fill(idea)
+    await expect(b.locator("article.note")).to_have_count(2)
+
+    handles = a.get_by_role("button", name="Move note")
+    first = await handles.nth(0).bounding_box()
+    second = await handles.nth(1).bounding_box()
+    assert first is not None and second is not None
+    await a.mouse.move(second["x"] + 10, second["y"] + 10)
+    await a.mouse.down()
+    for step in range(1, 9):
+        dx = (first["x"] - second["x"]) * step / 8
+        await a.mouse.move(second["x"] + 10 + dx, second["y"] + 10)
+    await a.mouse.up()
+
+    # The cluster's name field has the focus after the drop.
+    await a.keyboard.type("Transport")
+    cluster = b.get_by_role("region", name="Cluster: Transport, 2 notes")
+    await expect(cluster).to_be_visible()
+    await expect(b.get_by_label("Cluster name")).to_have_value("Transport")
+
+    await b.get_by_role("button", name="Outline").click()
+    outline = b.get_by_role("complementary", name="Outline")
+    await expect(outline.locator(".outline-cluster")).to_have_text(
+        "TransportToo few busesStops are far"
+    )
+
+    # Moving the cluster moves both of its notes, on the other tablet too.
+    before = [
+        await note.evaluate("n => n.style.left") for note in await b.locator("article.note").all()
+    ]
+    await a.get_by_role("button", name="Move cluster").press("ArrowRight")
+    for note, left in zip(await b.locator("article.note").all(), before, strict=True):
+        await expect(note).to_have_css("left", f"{int(left.removesuffix('px')) + 20}px")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await b.screenshot(path=str(ARTIFACTS / "cluster.png"))

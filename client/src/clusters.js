@@ -1,0 +1,173 @@
+// Clusters: drop a note onto another note to group them. A cluster is a named
+// frame around its notes; its size follows the notes, and moving the frame
+// moves every note in it. Membership lives on the note (`cluster`), so moving
+// a note in or out never conflicts with renaming the cluster.
+import * as Y from "yjs";
+import { bindText } from "./textbinding.js";
+import { el, NOTE_W, NOTE_H, orderedNotes } from "./notes.js";
+
+const PAD = 16;
+const TITLE_H = 56;
+const STEP = 20;
+
+export function clusterLayer({ doc, notes, board, readOnly }) {
+  const clusters = doc.getMap("clusters");
+  const frames = new Map();
+
+  const members = (cid) => orderedNotes(notes).filter(([, note]) => note.get("cluster") === cid);
+
+  function contains(note, px, py) {
+    const x = note.get("x") || 0;
+    const y = note.get("y") || 0;
+    return px >= x && px <= x + NOTE_W && py >= y && py <= y + NOTE_H;
+  }
+
+  function bounds(cid) {
+    const inside = members(cid);
+    if (!inside.length) return null;
+    const xs = inside.map(([, n]) => n.get("x") || 0);
+    const ys = inside.map(([, n]) => n.get("y") || 0);
+    return {
+      x: Math.min(...xs) - PAD,
+      y: Math.min(...ys) - PAD - TITLE_H,
+      w: Math.max(...xs) - Math.min(...xs) + NOTE_W + 2 * PAD,
+      h: Math.max(...ys) - Math.min(...ys) + NOTE_H + 2 * PAD + TITLE_H,
+    };
+  }
+
+  function moveCluster(cid, dx, dy) {
+    doc.transact(() => {
+      for (const [, note] of members(cid)) {
+        note.set("x", Math.max(0, (note.get("x") || 0) + dx));
+        note.set("y", Math.max(TITLE_H + PAD, (note.get("y") || 0) + dy));
+      }
+    });
+  }
+
+  /** A note was dropped: group it with the note under its centre, or take it out. */
+  function dropNote(id, note) {
+    const cx = (note.get("x") || 0) + NOTE_W / 2;
+    const cy = (note.get("y") || 0) + NOTE_H / 2;
+    const target = orderedNotes(notes).find(([other, n]) => other !== id && contains(n, cx, cy));
+    const current = note.get("cluster") || "";
+    if (target) {
+      const [, targetNote] = target;
+      doc.transact(() => {
+        let cid = targetNote.get("cluster") || "";
+        if (!cid) {
+          cid = `${doc.clientID.toString(36)}-${Date.now().toString(36)}`;
+          const cluster = new Y.Map();
+          cluster.set("title", new Y.Text());
+          cluster.set("created", Date.now());
+          clusters.set(cid, cluster);
+          targetNote.set("cluster", cid);
+          // Leave room above the notes for the cluster's name.
+          if ((targetNote.get("y") || 0) < TITLE_H + 2 * PAD) targetNote.set("y", TITLE_H + 2 * PAD);
+        }
+        note.set("cluster", cid);
+        // Place it beside the target rather than on top of it.
+        note.set("x", (targetNote.get("x") || 0) + NOTE_W + PAD);
+        note.set("y", targetNote.get("y") || 0);
+      });
+      frames.get(note.get("cluster"))?.title.focus();
+    } else if (current) {
+      const box = bounds(current);
+      const outside = !box || cx < box.x || cx > box.x + box.w || cy < box.y || cy > box.y + box.h;
+      if (outside) note.set("cluster", "");
+    }
+  }
+
+  function startDrag(event, cid, frame) {
+    if (readOnly || event.button > 0) return;
+    event.preventDefault();
+    const handle = event.currentTarget;
+    handle.setPointerCapture(event.pointerId);
+    let lastX = event.clientX;
+    let lastY = event.clientY;
+    const onMove = (e) => {
+      moveCluster(cid, e.clientX - lastX, e.clientY - lastY);
+      lastX = e.clientX;
+      lastY = e.clientY;
+    };
+    const onUp = () => {
+      handle.removeEventListener("pointermove", onMove);
+      handle.removeEventListener("pointerup", onUp);
+    };
+    handle.addEventListener("pointermove", onMove);
+    handle.addEventListener("pointerup", onUp);
+    frame.classList.add("dragging");
+    handle.addEventListener("pointerup", () => frame.classList.remove("dragging"), { once: true });
+  }
+
+  function onKey(event, cid) {
+    const step = event.shiftKey ? STEP * 3 : STEP;
+    const delta = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[event.key];
+    if (!delta) return;
+    event.preventDefault();
+    moveCluster(cid, ...delta);
+  }
+
+  function create(cid, cluster) {
+    const title = el("input", { class: "cluster-title", "aria-label": "Cluster name", placeholder: "Name this group" });
+    title.readOnly = readOnly;
+    const frame = el("section", { class: "cluster", "data-cluster-id": cid });
+    const bar = el("div", { class: "cluster-bar" }, title);
+    if (!readOnly) {
+      bar.append(el("button", {
+        type: "button", class: "icon-button", "aria-label": "Move cluster",
+        onpointerdown: (event) => startDrag(event, cid, frame),
+        onkeydown: (event) => onKey(event, cid),
+      }, el("span", { "aria-hidden": "true" }, "✥"), "Move all"));
+    }
+    frame.append(bar);
+    board.prepend(frame);
+    return { frame, title, unbind: bindText(cluster.get("title"), title) };
+  }
+
+  function render() {
+    for (const [cid, cluster] of clusters.entries()) {
+      if (!(cluster instanceof Y.Map) || !(cluster.get("title") instanceof Y.Text)) continue;
+      const box = bounds(cid);
+      let entry = frames.get(cid);
+      if (!box) {
+        if (entry) entry.frame.hidden = true;
+        continue;
+      }
+      if (!entry) {
+        entry = create(cid, cluster);
+        frames.set(cid, entry);
+      }
+      entry.frame.hidden = false;
+      Object.assign(entry.frame.style, {
+        left: `${box.x}px`, top: `${box.y}px`, width: `${box.w}px`, height: `${box.h}px`,
+      });
+      const name = cluster.get("title").toString().trim() || "Unnamed group";
+      entry.frame.setAttribute("aria-label", `Cluster: ${name}, ${members(cid).length} notes`);
+    }
+    for (const [cid, entry] of frames) {
+      if (!clusters.has(cid)) {
+        entry.unbind();
+        entry.frame.remove();
+        frames.delete(cid);
+      }
+    }
+  }
+
+  /** Notes grouped for the outline: [[title, [notes]], ...], then the loose ones. */
+  function groups(ordered) {
+    const out = [];
+    for (const [cid, cluster] of clusters.entries()) {
+      const inside = ordered.filter(([, n]) => n.get("cluster") === cid);
+      if (inside.length && cluster instanceof Y.Map) {
+        out.push([cluster.get("title")?.toString().trim() || "Unnamed group", inside]);
+      }
+    }
+    const loose = ordered.filter(([, n]) => !clusters.has(n.get("cluster") || ""));
+    return { clustered: out, loose };
+  }
+
+  clusters.observeDeep(render);
+  notes.observeDeep(render);
+  render();
+  return { dropNote, groups };
+}
