@@ -5,6 +5,7 @@
 import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
 import { el, NOTE_W, NOTE_H, orderedNotes } from "./notes.js";
+import { tidyLayout } from "./tidy.js";
 
 const PAD = 16;
 const TITLE_H = 56;
@@ -166,8 +167,27 @@ export function clusterLayer({ doc, notes, board, readOnly }) {
     return { clustered: out, loose };
   }
 
+  function tidy() {
+    const ordered = orderedNotes(notes);
+    const clusterIds = [...clusters.keys()].sort(
+      (a, b) => (clusters.get(a).get("created") || 0) - (clusters.get(b).get("created") || 0),
+    );
+    const positions = tidyLayout(
+      ordered.map(([id, note]) => ({ id, cluster: note.get("cluster") || "" })),
+      clusterIds,
+      { width: board.clientWidth, noteW: NOTE_W, noteH: NOTE_H, pad: PAD, titleH: TITLE_H },
+    );
+    doc.transact(() => {
+      for (const [id, note] of ordered) {
+        const { x, y } = positions.get(id);
+        if (note.get("x") !== x) note.set("x", x);
+        if (note.get("y") !== y) note.set("y", y);
+      }
+    });
+  }
+
   clusters.observeDeep(render);
   notes.observeDeep(render);
   render();
-  return { dropNote, groups };
+  return { dropNote, groups, tidy };
 }

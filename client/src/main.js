@@ -204,11 +204,14 @@ function start() {
   const add = document.getElementById("add-note");
   const addFactor = document.getElementById("add-factor");
   const addPicture = document.getElementById("add-picture");
+  const tidy = document.getElementById("tidy");
   if (readOnly) {
     add.remove();
     addFactor.remove();
     addPicture.remove();
+    tidy.remove();
   } else {
+    tidy.addEventListener("click", clusters.tidy);
     add.addEventListener("click", () => layer.add());
     addFactor.addEventListener("click", map.addFactor);
     picturePicker(addPicture, (emoji) => layer.add(emoji));
@@ -231,7 +234,10 @@ function start() {
     document.getElementById("board").hidden = toMap;
     document.getElementById("map").hidden = !toMap;
     add.hidden = toMap;
-    if (!readOnly) addPicture.hidden = toMap;
+    if (!readOnly) {
+      addPicture.hidden = toMap;
+      tidy.hidden = toMap;
+    }
     addFactor.hidden = !toMap;
   });
 

@@ -362,3 +362,36 @@ async def test_dropping_a_note_on_another_makes_a_named_cluster(
         await expect(note).to_have_css("left", f"{int(left.removesuffix('px')) + 20}px")
     ARTIFACTS.mkdir(exist_ok=True)
     await b.screenshot(path=str(ARTIFACTS / "cluster.png"))
+
+
+async def test_tidy_lays_out_clusters_and_notes_without_overlaps(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    for idea in ("Too few buses", "Stops are far", "Lonely evenings"):
+        await a.get_by_role("button", name="Add note").click()
+        await a.get_by_label("Note text").last.fill(idea)
+    handles = a.get_by_role("button", name="Move note")
+    first = await handles.nth(0).bounding_box()
+    second = await handles.nth(1).bounding_box()
+    assert first is not None and second is not None
+    await a.mouse.move(second["x"] + 10, second["y"] + 10)
+    await a.mouse.down()
+    await a.mouse.move(first["x"] + 10, first["y"] + 10, steps=8)
+    await a.mouse.up()
+    # Push the loose note onto the cluster with the keyboard.
+    for _ in range(12):
+        await a.get_by_role("button", name="Move note").nth(2).press("Shift+ArrowLeft")
+
+    await a.get_by_role("button", name="Tidy").click()
+    notes = b.locator("article.note")
+    # Cluster notes in a row under the cluster's name, the loose note below.
+    expected = [("32px", "88px"), ("268px", "88px"), ("16px", "356px")]
+    for note, (left, top) in zip(await notes.all(), expected, strict=True):
+        await expect(note).to_have_css("left", left)
+        await expect(note).to_have_css("top", top)
+    frame = b.get_by_role("region", name="Cluster: Unnamed group, 2 notes")
+    box = await frame.bounding_box()
+    loose = await notes.nth(2).bounding_box()
+    assert box is not None and loose is not None
+    assert box["y"] + box["height"] <= loose["y"]
