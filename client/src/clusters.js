@@ -11,7 +11,7 @@ const PAD = 16;
 const TITLE_H = 56;
 const STEP = 20;
 
-export function clusterLayer({ doc, notes, board, readOnly }) {
+export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } }) {
   const clusters = doc.getMap("clusters");
   const frames = new Map();
 
@@ -86,7 +86,7 @@ export function clusterLayer({ doc, notes, board, readOnly }) {
     let lastX = event.clientX;
     let lastY = event.clientY;
     const onMove = (e) => {
-      moveCluster(cid, e.clientX - lastX, e.clientY - lastY);
+      moveCluster(cid, (e.clientX - lastX) / view.scale, (e.clientY - lastY) / view.scale);
       lastX = e.clientX;
       lastY = e.clientY;
     };

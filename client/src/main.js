@@ -9,6 +9,7 @@ import { noteLayer } from "./notes.js";
 import { outlinePanel } from "./outline.js";
 import { mapLayer } from "./map.js";
 import { clusterLayer } from "./clusters.js";
+import { boardView } from "./view.js";
 import { LOCAL_ORIGIN } from "./textbinding.js";
 import { el, PICTURES } from "./notes.js";
 
@@ -176,8 +177,13 @@ function start() {
   const outline = document.getElementById("outline");
   const updateOutline = outlinePanel(outline, document.getElementById("outline-list"));
   const count = document.getElementById("note-count");
-  const boardEl = document.getElementById("board");
-  const clusters = clusterLayer({ doc, notes: doc.getMap("notes"), board: boardEl, readOnly });
+  const boardEl = document.getElementById("surface");
+  const view = boardView(
+    document.getElementById("board"),
+    boardEl,
+    document.getElementById("zoom-controls"),
+  );
+  const clusters = clusterLayer({ doc, notes: doc.getMap("notes"), board: boardEl, readOnly, view });
   let latest = [];
   const refreshOutline = () => updateOutline(latest, clusters.groups(latest));
   doc.getMap("clusters").observeDeep(refreshOutline);
@@ -187,6 +193,7 @@ function start() {
     board: boardEl,
     readOnly,
     onDrop: clusters.dropNote,
+    view,
     onChange(ordered) {
       latest = ordered;
       count.textContent = `${ordered.length} ${ordered.length === 1 ? "note" : "notes"}`;
@@ -231,7 +238,7 @@ function start() {
     const toMap = mode.getAttribute("aria-pressed") !== "true";
     mode.setAttribute("aria-pressed", String(toMap));
     mode.lastChild.textContent = toMap ? " Notes" : " System map";
-    document.getElementById("board").hidden = toMap;
+    document.getElementById("board-area").hidden = toMap;
     document.getElementById("map").hidden = !toMap;
     add.hidden = toMap;
     if (!readOnly) {

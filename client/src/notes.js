@@ -52,7 +52,7 @@ export function orderedNotes(notes) {
     .sort(([a, x], [b, y]) => (x.get("created") || 0) - (y.get("created") || 0) || (a < b ? -1 : 1));
 }
 
-export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop }) {
+export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view = { scale: 1 } }) {
   const rendered = new Map();
 
   function move(note, x, y) {
@@ -74,8 +74,9 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop }) {
     let last = 0;
     let pending = null;
     const onMove = (e) => {
-      const x = originX + e.clientX - startX;
-      const y = originY + e.clientY - startY;
+      // Pointer travel is in screen pixels; the board may be zoomed.
+      const x = originX + (e.clientX - startX) / view.scale;
+      const y = originY + (e.clientY - startY) / view.scale;
       node.style.left = `${Math.max(0, x)}px`;
       node.style.top = `${Math.max(0, y)}px`;
       pending = [x, y];

@@ -107,7 +107,7 @@ async def test_viewer_sees_the_board_without_editing_controls(
     await expect(note).not_to_be_editable()
     # Reading aids stay; nothing that edits is offered.
     await expect(viewer.get_by_role("button")).to_have_text(
-        ["🔁 System map", "☰ Outline", "◐ High contrast", "🔊Read"]
+        ["🔁 System map", "☰ Outline", "◐ High contrast", "🔊Read", "\u2212", "+", "Fit"]
     )
     for name in ("Add note", "Delete note", "Move note", "Add factor", "Add picture"):
         await expect(viewer.get_by_role("button", name=name)).to_have_count(0)
@@ -395,3 +395,38 @@ async def test_tidy_lays_out_clusters_and_notes_without_overlaps(
     loose = await notes.nth(2).bounding_box()
     assert box is not None and loose is not None
     assert box["y"] + box["height"] <= loose["y"]
+
+
+async def test_zoom_and_pan_keep_drags_in_board_units(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    await a.get_by_role("button", name="Add note").click()
+    surface = a.locator("#surface")
+    await a.get_by_role("button", name="Zoom in").click()
+    await expect(a.get_by_role("group", name="Zoom")).to_contain_text("125%")
+    await a.get_by_role("button", name="Zoom out").click()
+    await a.get_by_role("button", name="Zoom out").click()
+    await expect(a.get_by_role("group", name="Zoom")).to_contain_text("80%")
+    assert "scale(0.8)" in await surface.evaluate("n => n.style.transform")
+
+    # A drag of 160 screen pixels at 80 % moves the note 200 board units.
+    handle = await a.get_by_role("button", name="Move note").bounding_box()
+    assert handle is not None
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    await a.mouse.move(x, y)
+    await a.mouse.down()
+    await a.mouse.move(x + 160, y, steps=8)
+    await a.mouse.up()
+    await expect(b.locator("article.note")).to_have_css("left", "216px")
+
+    await a.get_by_role("button", name="Reset zoom").click()
+    assert await surface.evaluate("n => n.style.transform") == "translate(0px, 0px) scale(1)"
+
+    # The wheel pans the view, on this tablet only.
+    await a.mouse.move(600, 600)
+    await a.mouse.wheel(0, 120)
+    await expect(surface).to_have_css("transform", "matrix(1, 0, 0, 1, 0, -120)")
+    assert await b.locator("#surface").evaluate("n => n.style.transform") == (
+        "translate(0px, 0px) scale(1)"
+    )
