@@ -173,9 +173,7 @@ async def test_outline_lists_every_note(
     a = await tablet(browser)
     await join(a, server, workshop["join_code"], "Ann")
     ideas = ["Bus stop too far", "Nobody to talk to", "Forms are confusing"]
-    for idea in ideas:
-        await a.get_by_role("button", name="Add note").click()
-        await a.get_by_label("Note text").last.fill(idea)
+    await add_notes(a, *ideas)
     await a.get_by_role("button", name="Outline").click()
     outline = a.get_by_role("complementary", name="Outline")
     await expect(outline.get_by_role("listitem")).to_have_text(ideas)
@@ -321,25 +319,31 @@ async def test_high_contrast_is_kept_on_the_device(
     await a.screenshot(path=str(ARTIFACTS / "contrast.png"))
 
 
+async def add_notes(page: Page, *ideas: str) -> None:
+    for idea in ideas:
+        await page.get_by_role("button", name="Add note").click()
+        await page.get_by_label("Note text").last.fill(idea)
+
+
+async def drag_note_onto(page: Page, moved: int, target: int) -> None:
+    """Drag note number `moved` by its handle onto note number `target`."""
+    handles = page.get_by_role("button", name="Move note")
+    start = await handles.nth(moved).bounding_box()
+    end = await handles.nth(target).bounding_box()
+    assert start is not None and end is not None
+    await page.mouse.move(start["x"] + 10, start["y"] + 10)
+    await page.mouse.down()
+    await page.mouse.move(end["x"] + 10, end["y"] + 10, steps=8)
+    await page.mouse.up()
+
+
 async def test_dropping_a_note_on_another_makes_a_named_cluster(
     browser: Browser, server: RunningServer, workshop: dict[str, Any]
 ) -> None:
     a, b = await two_tablets(browser, server, workshop)
-    for idea in ("Too few buses", "Stops are far"):
-        await a.get_by_role("button", name="Add note").click()
-        await a.get_by_label("Note text").last.fill(idea)
+    await add_notes(a, "Too few buses", "Stops are far")
     await expect(b.locator("article.note")).to_have_count(2)
-
-    handles = a.get_by_role("button", name="Move note")
-    first = await handles.nth(0).bounding_box()
-    second = await handles.nth(1).bounding_box()
-    assert first is not None and second is not None
-    await a.mouse.move(second["x"] + 10, second["y"] + 10)
-    await a.mouse.down()
-    for step in range(1, 9):
-        dx = (first["x"] - second["x"]) * step / 8
-        await a.mouse.move(second["x"] + 10 + dx, second["y"] + 10)
-    await a.mouse.up()
+    await drag_note_onto(a, 1, 0)
 
     # The cluster's name field has the focus after the drop.
     await a.keyboard.type("Transport")
@@ -368,17 +372,8 @@ async def test_tidy_lays_out_clusters_and_notes_without_overlaps(
     browser: Browser, server: RunningServer, workshop: dict[str, Any]
 ) -> None:
     a, b = await two_tablets(browser, server, workshop)
-    for idea in ("Too few buses", "Stops are far", "Lonely evenings"):
-        await a.get_by_role("button", name="Add note").click()
-        await a.get_by_label("Note text").last.fill(idea)
-    handles = a.get_by_role("button", name="Move note")
-    first = await handles.nth(0).bounding_box()
-    second = await handles.nth(1).bounding_box()
-    assert first is not None and second is not None
-    await a.mouse.move(second["x"] + 10, second["y"] + 10)
-    await a.mouse.down()
-    await a.mouse.move(first["x"] + 10, first["y"] + 10, steps=8)
-    await a.mouse.up()
+    await add_notes(a, "Too few buses", "Stops are far", "Lonely evenings")
+    await drag_note_onto(a, 1, 0)
     # Push the loose note onto the cluster with the keyboard.
     for _ in range(12):
         await a.get_by_role("button", name="Move note").nth(2).press("Shift+ArrowLeft")
