@@ -5,28 +5,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
-
-from pycrdt import Doc, merge_updates
 
 from board_server.config import Config
 from board_server.export.formats import to_csv, to_json, to_markdown
 from board_server.export.outcomes import RoomOutcome, room_outcome
 from board_server.model import RoomKey
-from board_server.storage import Store
+from board_server.rooms import doc_from_stored
 
 RENDERERS = {"md": to_markdown, "csv": to_csv, "json": to_json}
-
-
-async def load_room_doc(store: Store, key: RoomKey) -> Doc[Any]:
-    """A room's current document, rebuilt from its snapshot and log."""
-    stored = await store.load_doc(key)
-    doc: Doc[Any] = Doc()
-    if stored.snapshot:
-        doc.apply_update(stored.snapshot)
-    if stored.updates:
-        doc.apply_update(merge_updates(*stored.updates))
-    return doc
 
 
 async def _render(config: Config, workshop_id: str, fmt: str) -> tuple[str, str] | None:
@@ -40,8 +26,8 @@ async def _render(config: Config, workshop_id: str, fmt: str) -> tuple[str, str]
             return None
         rooms: list[RoomOutcome] = []
         for room in workshop.rooms:
-            doc = await load_room_doc(store, RoomKey(workshop.id, room.id))
-            rooms.append(room_outcome(room.id, room.name, doc))
+            stored = await store.load_doc(RoomKey(workshop.id, room.id))
+            rooms.append(room_outcome(room.id, room.name, doc_from_stored(stored)))
     finally:
         await store.close()
     return workshop.title, RENDERERS[fmt](workshop, rooms)

@@ -106,8 +106,3 @@ class Peer:
         self.transport.close(code, reason)
         if self.on_close is not None:
             self.on_close(self)
-
-    @property
-    def backlog(self) -> int:
-        """Frames waiting for the socket."""
-        return len(self._backlog)

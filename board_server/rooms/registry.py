@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
-
-from pycrdt import Doc, merge_updates
 
 from board_server.model import RoomKey
-from board_server.rooms.room import Room
+from board_server.rooms.room import Room, doc_from_stored
 from board_server.storage import Store
 
 logger = logging.getLogger("board.room")
@@ -63,14 +60,9 @@ class RoomRegistry:
             if unloading is not None:
                 await asyncio.shield(unloading)
             stored = await self._store.load_doc(key)
-            doc: Doc[Any] = Doc()
-            if stored.snapshot:
-                doc.apply_update(stored.snapshot)
-            if stored.updates:
-                doc.apply_update(merge_updates(*stored.updates))
             room = Room(
                 key,
-                doc,
+                doc_from_stored(stored),
                 self._store,
                 log_length=len(stored.updates),
                 compact_threshold=self._compact_threshold,

@@ -8,7 +8,7 @@ from typing import Any
 
 from pycrdt import Doc, merge_updates
 
-from board_server.model import RoomKey
+from board_server.model import RoomKey, StoredDoc
 from board_server.rooms.frame import Frame
 from board_server.rooms.peer import Peer, PeerState
 from board_server.storage import Store
@@ -41,6 +41,16 @@ _FATAL = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 # that. Smaller rooms flush on the next loop iteration. See docs/benchmarks.md.
 BUSY_PEERS = 30
 BUSY_WINDOW = 0.001
+
+
+def doc_from_stored(stored: StoredDoc) -> Doc[Any]:
+    """A document rebuilt from a snapshot and the log after it (merged, then applied once)."""
+    doc: Doc[Any] = Doc()
+    if stored.snapshot:
+        doc.apply_update(stored.snapshot)
+    if stored.updates:
+        doc.apply_update(merge_updates(*stored.updates))
+    return doc
 
 
 class InvalidUpdate(Exception):
