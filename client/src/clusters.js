@@ -6,10 +6,10 @@ import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
 import { el, NOTE_W, NOTE_H, orderedNotes } from "./notes.js";
 import { tidyLayout } from "./tidy.js";
+import { arrowStep, trackDrag } from "./gestures.js";
 
 const PAD = 16;
 const TITLE_H = 56;
-const STEP = 20;
 
 export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } }) {
   const clusters = doc.getMap("clusters");
@@ -79,33 +79,23 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
   }
 
   function startDrag(event, cid, frame) {
-    if (readOnly || event.button > 0) return;
-    event.preventDefault();
-    const handle = event.currentTarget;
-    handle.setPointerCapture(event.pointerId);
-    let lastX = event.clientX;
-    let lastY = event.clientY;
-    const onMove = (e) => {
-      moveCluster(cid, (e.clientX - lastX) / view.scale, (e.clientY - lastY) / view.scale);
-      lastX = e.clientX;
-      lastY = e.clientY;
-    };
-    const onUp = () => {
-      handle.removeEventListener("pointermove", onMove);
-      handle.removeEventListener("pointerup", onUp);
-    };
-    handle.addEventListener("pointermove", onMove);
-    handle.addEventListener("pointerup", onUp);
-    frame.classList.add("dragging");
-    handle.addEventListener("pointerup", () => frame.classList.remove("dragging"), { once: true });
+    if (readOnly) return;
+    let moved = [0, 0];
+    const started = trackDrag(
+      event,
+      () => view.scale,
+      (dx, dy) => {
+        moveCluster(cid, dx - moved[0], dy - moved[1]);
+        moved = [dx, dy];
+      },
+      () => frame.classList.remove("dragging"),
+    );
+    if (started) frame.classList.add("dragging");
   }
 
   function onKey(event, cid) {
-    const step = event.shiftKey ? STEP * 3 : STEP;
-    const delta = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[event.key];
-    if (!delta) return;
-    event.preventDefault();
-    moveCluster(cid, ...delta);
+    const delta = arrowStep(event);
+    if (delta) moveCluster(cid, ...delta);
   }
 
   function create(cid, cluster) {

@@ -1,11 +1,11 @@
 // Notes on the board: rendering, collaborative text, drag and keyboard moves.
 import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
+import { arrowStep, trackDrag } from "./gestures.js";
 
 export const COLORS = ["#ffe066", "#ffb3c1", "#b2f2bb", "#a5d8ff", "#ffd8a8", "#d0bfff"];
 export const NOTE_W = 220;
 export const NOTE_H = 220;
-const STEP = 20;
 // Picture notes for people who would rather not write: an emoji and its name,
 // which is also what "Read aloud" says.
 export const PICTURES = [
@@ -63,53 +63,37 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
   }
 
   function startDrag(event, id, note, node) {
-    if (readOnly || event.button > 0) return;
-    event.preventDefault();
-    const handle = event.currentTarget;
-    handle.setPointerCapture(event.pointerId);
-    const startX = event.clientX;
-    const startY = event.clientY;
+    if (readOnly) return;
     const originX = note.get("x") || 0;
     const originY = note.get("y") || 0;
     let last = 0;
     let pending = null;
-    const onMove = (e) => {
-      // Pointer travel is in screen pixels; the board may be zoomed.
-      const x = originX + (e.clientX - startX) / view.scale;
-      const y = originY + (e.clientY - startY) / view.scale;
-      node.style.left = `${Math.max(0, x)}px`;
-      node.style.top = `${Math.max(0, y)}px`;
-      pending = [x, y];
-      const now = performance.now();
-      if (now - last >= DRAG_SYNC_MS) {
-        last = now;
-        move(note, x, y);
-        pending = null;
-      }
-    };
-    const onUp = () => {
-      handle.removeEventListener("pointermove", onMove);
-      handle.removeEventListener("pointerup", onUp);
-      handle.removeEventListener("pointercancel", onUp);
-      if (pending) move(note, ...pending);
-      if (onDrop) onDrop(id, note);
-    };
-    handle.addEventListener("pointermove", onMove);
-    handle.addEventListener("pointerup", onUp);
-    handle.addEventListener("pointercancel", onUp);
+    trackDrag(
+      event,
+      () => view.scale,
+      (dx, dy) => {
+        const x = originX + dx;
+        const y = originY + dy;
+        node.style.left = `${Math.max(0, x)}px`;
+        node.style.top = `${Math.max(0, y)}px`;
+        pending = [x, y];
+        const now = performance.now();
+        if (now - last >= DRAG_SYNC_MS) {
+          last = now;
+          move(note, x, y);
+          pending = null;
+        }
+      },
+      () => {
+        if (pending) move(note, ...pending);
+        if (onDrop) onDrop(id, note);
+      },
+    );
   }
 
   function onHandleKey(event, note) {
-    const step = event.shiftKey ? STEP * 3 : STEP;
-    const delta = {
-      ArrowLeft: [-step, 0],
-      ArrowRight: [step, 0],
-      ArrowUp: [0, -step],
-      ArrowDown: [0, step],
-    }[event.key];
-    if (!delta) return;
-    event.preventDefault();
-    move(note, (note.get("x") || 0) + delta[0], (note.get("y") || 0) + delta[1]);
+    const delta = arrowStep(event);
+    if (delta) move(note, (note.get("x") || 0) + delta[0], (note.get("y") || 0) + delta[1]);
   }
 
   function create(id, note) {
