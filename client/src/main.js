@@ -255,7 +255,8 @@ function start() {
     toggle.setAttribute("aria-expanded", String(open));
   });
 
-  window.board = { doc, provider, local };
+  // For the browser tests and the browser benchmark: the live doc and Yjs itself.
+  window.board = { doc, provider, local, Y };
 }
 
 start();
