@@ -4,7 +4,8 @@
 // a note in or out never conflicts with renaming the cluster.
 import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
-import { el, NOTE_W, NOTE_H, orderedNotes } from "./notes.js";
+import { el } from "./dom.js";
+import { NOTE_W, NOTE_H, orderedNotes } from "./notes.js";
 import { tidyLayout } from "./tidy.js";
 import { arrowStep, trackDrag } from "./gestures.js";
 
@@ -23,8 +24,9 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
     return px >= x && px <= x + NOTE_W && py >= y && py <= y + NOTE_H;
   }
 
-  function bounds(cid) {
-    const inside = members(cid);
+  /** The frame around a cluster's notes, leaving out the note `except`. */
+  function bounds(cid, except = null) {
+    const inside = members(cid).filter(([id]) => id !== except);
     if (!inside.length) return null;
     const xs = inside.map(([, n]) => n.get("x") || 0);
     const ys = inside.map(([, n]) => n.get("y") || 0);
@@ -36,6 +38,9 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
     };
   }
 
+  const within = (box, x, y) => box && x >= box.x && x <= box.x + box.w && y >= box.y && y <= box.y + box.h;
+  const nameOf = (cid) => clusters.get(cid)?.get("title")?.toString().trim() || "the unnamed group";
+
   function moveCluster(cid, dx, dy) {
     doc.transact(() => {
       for (const [, note] of members(cid)) {
@@ -45,7 +50,11 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
     });
   }
 
-  /** A note was dropped: group it with the note under its centre, or take it out. */
+  /**
+   * A note was dropped: group it with the note under its centre, or put it in
+   * the cluster whose frame is under its centre, or take it out of its own
+   * cluster when it was dropped outside that frame. Says what it did.
+   */
   function dropNote(id, note) {
     const cx = (note.get("x") || 0) + NOTE_W / 2;
     const cy = (note.get("y") || 0) + NOTE_H / 2;
@@ -53,8 +62,10 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
     const current = note.get("cluster") || "";
     if (target) {
       const [, targetNote] = target;
+      const existing = targetNote.get("cluster") || "";
+      if (existing && existing === current) return "";
+      let cid = existing;
       doc.transact(() => {
-        let cid = targetNote.get("cluster") || "";
         if (!cid) {
           cid = `${doc.clientID.toString(36)}-${Date.now().toString(36)}`;
           const cluster = new Y.Map();
@@ -66,16 +77,33 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
           if ((targetNote.get("y") || 0) < TITLE_H + 2 * PAD) targetNote.set("y", TITLE_H + 2 * PAD);
         }
         note.set("cluster", cid);
-        // Place it beside the target rather than on top of it.
-        note.set("x", (targetNote.get("x") || 0) + NOTE_W + PAD);
-        note.set("y", targetNote.get("y") || 0);
+        // Place it beside the target rather than on top of it, in the first
+        // spot to the right that no other note of the cluster covers.
+        const y = targetNote.get("y") || 0;
+        let x = (targetNote.get("x") || 0) + NOTE_W + PAD;
+        const others = members(cid).filter(([other]) => other !== id).map(([, n]) => n);
+        const overlaps = (n) => Math.abs((n.get("x") || 0) - x) < NOTE_W && Math.abs((n.get("y") || 0) - y) < NOTE_H;
+        while (others.some(overlaps)) x += NOTE_W + PAD;
+        note.set("x", x);
+        note.set("y", y);
       });
-      frames.get(note.get("cluster"))?.title.focus();
-    } else if (current) {
-      const box = bounds(current);
-      const outside = !box || cx < box.x || cx > box.x + box.w || cy < box.y || cy > box.y + box.h;
-      if (outside) note.set("cluster", "");
+      if (!existing) {
+        frames.get(cid)?.title.focus();
+        return "Grouped into a new group. Type its name.";
+      }
+      return `Added to ${nameOf(cid)}`;
     }
+    const frame = [...clusters.keys()].find((cid) => cid !== current && within(bounds(cid, id), cx, cy));
+    if (frame) {
+      note.set("cluster", frame);
+      return `Added to ${nameOf(frame)}`;
+    }
+    if (current && !within(bounds(current, id), cx, cy)) {
+      const name = nameOf(current);
+      note.set("cluster", "");
+      return `Taken out of ${name}`;
+    }
+    return "";
   }
 
   function startDrag(event, cid, frame) {

@@ -40,3 +40,36 @@ export function arrowStep(event) {
   if (delta) event.preventDefault();
   return delta || null;
 }
+
+// Others see a drag live, at most this often (ms).
+export const DRAG_SYNC_MS = 50;
+
+/**
+ * Drag an item live: place(x, y) moves it on this screen at every pointer
+ * move, and commit(x, y) writes the position to the shared doc at most every
+ * DRAG_SYNC_MS and once more at the end. onEnd() runs after the last commit.
+ */
+export function liveDrag(event, scale, [originX, originY], place, commit, onEnd = () => {}) {
+  let last = 0;
+  let pending = null;
+  return trackDrag(
+    event,
+    scale,
+    (dx, dy) => {
+      const x = Math.max(0, originX + dx);
+      const y = Math.max(0, originY + dy);
+      place(x, y);
+      pending = [x, y];
+      const now = performance.now();
+      if (now - last >= DRAG_SYNC_MS) {
+        last = now;
+        commit(x, y);
+        pending = null;
+      }
+    },
+    () => {
+      if (pending) commit(...pending);
+      onEnd();
+    },
+  );
+}

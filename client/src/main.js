@@ -11,7 +11,10 @@ import { mapLayer } from "./map.js";
 import { clusterLayer } from "./clusters.js";
 import { boardView } from "./view.js";
 import { LOCAL_ORIGIN } from "./textbinding.js";
-import { el, PICTURES } from "./notes.js";
+import { el } from "./dom.js";
+import { PICTURES, notesSize } from "./notes.js";
+import { sketchPad } from "./sketch.js";
+import { cursorLayer } from "./cursors.js";
 
 function readSession() {
   // A viewer link carries everything in the fragment, which never reaches
@@ -71,7 +74,7 @@ function picturePicker(button, onChoose) {
         "aria-label": name,
         onclick: () => {
           dialog.close();
-          onChoose(emoji);
+          onChoose({ emoji });
         },
       }, el("span", { "aria-hidden": "true" }, emoji), name),
     ),
@@ -151,6 +154,11 @@ function presence(provider, session, readOnly) {
   render();
 }
 
+// Spoken by screen readers: what a keyboard drop did, for example.
+function announce(message) {
+  if (message) document.getElementById("announce").textContent = message;
+}
+
 function start() {
   const session = readSession();
   if (!session) {
@@ -182,6 +190,7 @@ function start() {
     document.getElementById("board"),
     boardEl,
     document.getElementById("zoom-controls"),
+    () => notesSize(doc.getMap("notes")),
   );
   const clusters = clusterLayer({ doc, notes: doc.getMap("notes"), board: boardEl, readOnly, view });
   let latest = [];
@@ -192,7 +201,8 @@ function start() {
     notes: doc.getMap("notes"),
     board: boardEl,
     readOnly,
-    onDrop: clusters.dropNote,
+    onDrop: (id, note, byKeyboard = false) =>
+      announce(clusters.dropNote(id, note) || (byKeyboard ? "Not over a note or a group" : "")),
     view,
     onChange(ordered) {
       latest = ordered;
@@ -201,27 +211,36 @@ function start() {
     },
   });
 
-  const map = mapLayer({
+  const mapSurface = document.getElementById("map-surface");
+  let map = null;
+  const mapView = boardView(
+    document.getElementById("map-canvas"),
+    mapSurface,
+    document.getElementById("map-zoom"),
+    () => map.contentSize(),
+  );
+  map = mapLayer({
     doc,
-    canvas: document.getElementById("map-canvas"),
+    canvas: mapSurface,
     panel: document.getElementById("map-panel"),
     readOnly,
+    view: mapView,
   });
 
   const add = document.getElementById("add-note");
   const addFactor = document.getElementById("add-factor");
   const addPicture = document.getElementById("add-picture");
+  const addSketch = document.getElementById("add-sketch");
   const tidy = document.getElementById("tidy");
   if (readOnly) {
-    add.remove();
-    addFactor.remove();
-    addPicture.remove();
-    tidy.remove();
+    for (const button of [add, addFactor, addPicture, addSketch, tidy]) button.remove();
   } else {
     tidy.addEventListener("click", clusters.tidy);
     add.addEventListener("click", () => layer.add());
     addFactor.addEventListener("click", map.addFactor);
-    picturePicker(addPicture, (emoji) => layer.add(emoji));
+    picturePicker(addPicture, layer.add);
+    const openPad = sketchPad(document.getElementById("sketch"), (strokes) => layer.add({ strokes }));
+    addSketch.addEventListener("click", openPad);
   }
 
   if (readOnly) {
@@ -231,6 +250,14 @@ function start() {
     undoButtons(doc);
   }
   presence(provider, session, readOnly);
+  cursorLayer(
+    provider.awareness,
+    {
+      notes: { viewport: document.getElementById("board"), surface: boardEl, view },
+      map: { viewport: document.getElementById("map-canvas"), surface: mapSurface, view: mapView },
+    },
+    readOnly,
+  );
   contrastToggle();
 
   const mode = document.getElementById("mode-toggle");
@@ -243,6 +270,7 @@ function start() {
     add.hidden = toMap;
     if (!readOnly) {
       addPicture.hidden = toMap;
+      addSketch.hidden = toMap;
       tidy.hidden = toMap;
     }
     addFactor.hidden = !toMap;

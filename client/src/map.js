@@ -2,11 +2,12 @@
 // and the feedback loops they form, found live and labelled R or B.
 import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
-import { el } from "./notes.js";
+import { el } from "./dom.js";
 import { findLoops } from "./loops.js";
+import { arrowStep, liveDrag } from "./gestures.js";
 
-const FACTOR_W = 180;
-const FACTOR_H = 120;
+export const FACTOR_W = 200;
+export const FACTOR_H = 150;
 const SVG = "http://www.w3.org/2000/svg";
 const KIND_NAMES = { R: "reinforcing", B: "balancing" };
 
@@ -20,7 +21,7 @@ function newId(doc) {
   return `${doc.clientID.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export function mapLayer({ doc, canvas, panel, readOnly }) {
+export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) {
   const nodes = doc.getMap("nodes");
   const links = doc.getMap("links");
   const arrows = svg("svg", { class: "map-arrows", "aria-hidden": "true" });
@@ -63,6 +64,47 @@ export function mapLayer({ doc, canvas, panel, readOnly }) {
     rendered.get(id)?.label.focus();
   }
 
+  function moveFactor(id, x, y) {
+    const factor = nodes.get(id);
+    if (!(factor instanceof Y.Map)) return;
+    doc.transact(() => {
+      factor.set("x", Math.max(0, Math.round(x)));
+      factor.set("y", Math.max(0, Math.round(y)));
+    });
+  }
+
+  function startDrag(event, id, box) {
+    const factor = nodes.get(id);
+    liveDrag(
+      event,
+      () => view.scale,
+      [factor.get("x") || 0, factor.get("y") || 0],
+      (x, y) => {
+        box.style.left = `${x}px`;
+        box.style.top = `${y}px`;
+      },
+      (x, y) => moveFactor(id, x, y),
+    );
+  }
+
+  function onHandleKey(event, id) {
+    const delta = arrowStep(event);
+    const factor = nodes.get(id);
+    if (delta) moveFactor(id, (factor.get("x") || 0) + delta[0], (factor.get("y") || 0) + delta[1]);
+  }
+
+  /** How far the map reaches, in board units, for "Fit". */
+  function contentSize() {
+    let width = 0;
+    let height = 0;
+    for (const factor of nodes.values()) {
+      if (!(factor instanceof Y.Map)) continue;
+      width = Math.max(width, (factor.get("x") || 0) + FACTOR_W);
+      height = Math.max(height, (factor.get("y") || 0) + FACTOR_H);
+    }
+    return [width, height];
+  }
+
   function chooseEnd(id) {
     if (linkFrom === null) {
       linkFrom = id;
@@ -91,8 +133,24 @@ export function mapLayer({ doc, canvas, panel, readOnly }) {
       if (!entry) {
         const label = el("textarea", { class: "factor-label", "aria-label": "Factor name" });
         label.readOnly = readOnly;
-        const box = el("article", { class: "factor", "data-factor-id": id }, label);
+        const box = el("article", { class: "factor", "data-factor-id": id });
         let arrow = null;
+        if (!readOnly) {
+          box.append(el(
+            "button",
+            {
+              type: "button",
+              class: "note-handle",
+              "aria-label": "Move factor",
+              "aria-description": "Drag, or use the arrow keys",
+              onpointerdown: (event) => startDrag(event, id, box),
+              onkeydown: (event) => onHandleKey(event, id),
+            },
+            el("span", { "aria-hidden": "true" }, "✥"),
+            "Move",
+          ));
+        }
+        box.append(label);
         if (!readOnly) {
           arrow = el("button", { type: "button", class: "icon-button", onclick: () => chooseEnd(id) });
           box.append(arrow);
@@ -226,5 +284,5 @@ export function mapLayer({ doc, canvas, panel, readOnly }) {
   nodes.observeDeep(render);
   links.observeDeep(render);
   render();
-  return { addFactor };
+  return { addFactor, contentSize };
 }

@@ -1,11 +1,20 @@
 // Notes on the board: rendering, collaborative text, drag and keyboard moves.
 import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
-import { arrowStep, trackDrag } from "./gestures.js";
+import { el } from "./dom.js";
+import { arrowStep, liveDrag } from "./gestures.js";
 
-export const COLORS = ["#ffe066", "#ffb3c1", "#b2f2bb", "#a5d8ff", "#ffd8a8", "#d0bfff"];
+// Note colours and their names (for the colour picker's buttons).
+export const COLOR_NAMES = [
+  ["#ffe066", "Yellow"], ["#ffb3c1", "Pink"], ["#b2f2bb", "Green"],
+  ["#a5d8ff", "Blue"], ["#ffd8a8", "Orange"], ["#d0bfff", "Purple"],
+];
+export const COLORS = COLOR_NAMES.map(([color]) => color);
 export const NOTE_W = 220;
 export const NOTE_H = 220;
+// Sketch notes are drawn in a box of these board units, above their words.
+export const SKETCH_W = 220;
+export const SKETCH_H = 110;
 // Picture notes for people who would rather not write: an emoji and its name,
 // which is also what "Read aloud" says.
 export const PICTURES = [
@@ -24,22 +33,46 @@ export function speak(text) {
 
 function spokenText(note) {
   const text = note.get("text").toString().trim();
-  const picture = PICTURE_NAMES.get(note.get("emoji"));
+  const kind = note.get("kind");
+  const picture = kind === "sketch" ? "drawing" : PICTURE_NAMES.get(note.get("emoji"));
   return [picture, text].filter(Boolean).join(". ");
 }
-// Others see a drag live, at most this often (ms).
-const DRAG_SYNC_MS = 50;
 
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
+const SVG = "http://www.w3.org/2000/svg";
+const SAFE_COLOR = /^#[0-9a-f]{3,8}$/i;
+
+/** A sketch's strokes as checked {points, color, width}; a peer may send anything. */
+export function sketchStrokes(value) {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((stroke) => {
+    const points = stroke && Array.isArray(stroke.points) ? stroke.points : [];
+    if (points.length < 2 || !points.every(Number.isFinite)) return [];
+    const width = Number.isFinite(stroke.width) ? Math.min(20, Math.max(1, stroke.width)) : 4;
+    return [{ points, width, color: SAFE_COLOR.test(stroke.color) ? stroke.color : "#111111" }];
+  });
 }
+
+/** An SVG drawing of strokes, in sketch units (SKETCH_W × SKETCH_H). */
+export function sketchImage(strokes, label = "Drawing") {
+  const image = document.createElementNS(SVG, "svg");
+  image.setAttribute("viewBox", `0 0 ${SKETCH_W} ${SKETCH_H}`);
+  image.setAttribute("class", "note-sketch");
+  image.setAttribute("role", "img");
+  image.setAttribute("aria-label", label);
+  for (const { points, color, width } of strokes) {
+    const line = document.createElementNS(SVG, "polyline");
+    const pairs = [];
+    for (let i = 0; i + 1 < points.length; i += 2) pairs.push(`${points[i]},${points[i + 1]}`);
+    // A tap is a dot: draw a zero-length line with round caps.
+    if (pairs.length === 1) pairs.push(pairs[0]);
+    line.setAttribute("points", pairs.join(" "));
+    line.setAttribute("stroke", color);
+    line.setAttribute("stroke-width", String(width));
+    image.append(line);
+  }
+  return image;
+}
+
 
 function isNote(value) {
   return value instanceof Y.Map && value.get("text") instanceof Y.Text;
@@ -50,6 +83,18 @@ export function orderedNotes(notes) {
   return [...notes.entries()]
     .filter(([, note]) => isNote(note))
     .sort(([a, x], [b, y]) => (x.get("created") || 0) - (y.get("created") || 0) || (a < b ? -1 : 1));
+}
+
+/** How far the notes reach, in board units, for "Fit". */
+export function notesSize(notes) {
+  let width = 0;
+  let height = 0;
+  for (const note of notes.values()) {
+    if (!isNote(note)) continue;
+    width = Math.max(width, (note.get("x") || 0) + NOTE_W);
+    height = Math.max(height, (note.get("y") || 0) + NOTE_H);
+  }
+  return [width, height];
 }
 
 export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view = { scale: 1 } }) {
@@ -64,46 +109,79 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
 
   function startDrag(event, id, note, node) {
     if (readOnly) return;
-    const originX = note.get("x") || 0;
-    const originY = note.get("y") || 0;
-    let last = 0;
-    let pending = null;
-    trackDrag(
+    liveDrag(
       event,
       () => view.scale,
-      (dx, dy) => {
-        const x = originX + dx;
-        const y = originY + dy;
-        node.style.left = `${Math.max(0, x)}px`;
-        node.style.top = `${Math.max(0, y)}px`;
-        pending = [x, y];
-        const now = performance.now();
-        if (now - last >= DRAG_SYNC_MS) {
-          last = now;
-          move(note, x, y);
-          pending = null;
-        }
+      [note.get("x") || 0, note.get("y") || 0],
+      (x, y) => {
+        node.style.left = `${x}px`;
+        node.style.top = `${y}px`;
       },
-      () => {
-        if (pending) move(note, ...pending);
-        if (onDrop) onDrop(id, note);
-      },
+      (x, y) => move(note, x, y),
+      () => onDrop && onDrop(id, note),
     );
   }
 
-  function onHandleKey(event, note) {
+  function onHandleKey(event, id, note) {
+    if (event.key === "Enter") {
+      // The keyboard's "drop": group with the note underneath, or leave a group.
+      event.preventDefault();
+      if (onDrop) onDrop(id, note, true);
+      return;
+    }
     const delta = arrowStep(event);
     if (delta) move(note, (note.get("x") || 0) + delta[0], (note.get("y") || 0) + delta[1]);
   }
 
+  function colourPicker(note, node) {
+    const toggle = el(
+      "button",
+      { type: "button", class: "icon-button", "aria-label": "Change colour", "aria-expanded": "false" },
+      el("span", { "aria-hidden": "true" }, "🎨"),
+      "Colour",
+    );
+    const palette = el("div", { class: "note-palette", role: "group", "aria-label": "Note colour" });
+    palette.hidden = true;
+    const show = (open) => {
+      palette.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      if (open) {
+        for (const swatch of palette.children) {
+          swatch.setAttribute("aria-pressed", String(swatch.dataset.color === note.get("color")));
+        }
+        (palette.querySelector("[aria-pressed=true]") || palette.firstChild).focus();
+      }
+    };
+    palette.append(...COLOR_NAMES.map(([color, name]) =>
+      el("button", {
+        type: "button", class: "swatch", "data-color": color, style: `background: ${color}`,
+        onclick: () => {
+          note.set("color", color);
+          show(false);
+          toggle.focus();
+        },
+      }, name),
+    ));
+    palette.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        show(false);
+        toggle.focus();
+      }
+    });
+    toggle.addEventListener("click", () => show(palette.hidden));
+    node.append(palette);
+    return toggle;
+  }
+
   function create(id, note) {
+    const kind = note.get("kind");
     const text = el("textarea", {
       class: "note-text",
       "aria-label": "Note text",
-      placeholder: readOnly ? "" : note.get("kind") === "emoji" ? "Add words (optional)" : "Write your idea",
+      placeholder: readOnly ? "" : kind === "emoji" || kind === "sketch" ? "Add words (optional)" : "Write your idea",
     });
     text.readOnly = readOnly;
-    const node = el("article", { class: "note", "data-note-id": id });
+    const node = el("article", { class: `note kind-${kind === "emoji" || kind === "sketch" ? kind : "text"}`, "data-note-id": id });
     const readAloud = el(
       "button",
       { type: "button", class: "icon-button", "aria-label": "Read note aloud",
@@ -113,9 +191,12 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
     );
     const controls = el("div", { class: "note-controls" }, readAloud);
     const emoji = note.get("emoji");
-    const picture = note.get("kind") === "emoji" && PICTURE_NAMES.has(emoji)
-      ? el("div", { class: "note-picture", role: "img", "aria-label": PICTURE_NAMES.get(emoji) }, emoji)
-      : null;
+    let picture = null;
+    if (kind === "emoji" && PICTURE_NAMES.has(emoji)) {
+      picture = el("div", { class: "note-picture", role: "img", "aria-label": PICTURE_NAMES.get(emoji) }, emoji);
+    } else if (kind === "sketch") {
+      picture = sketchImage(sketchStrokes(note.get("strokes")));
+    }
     if (!readOnly) {
       const handle = el(
         "button",
@@ -123,9 +204,9 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
           type: "button",
           class: "note-handle",
           "aria-label": "Move note",
-          "aria-description": "Drag, or use the arrow keys",
+          "aria-description": "Drag, or use the arrow keys. Press Enter to drop it onto the note it is over.",
           onpointerdown: (event) => startDrag(event, id, note, node),
-          onkeydown: (event) => onHandleKey(event, note),
+          onkeydown: (event) => onHandleKey(event, id, note),
         },
         el("span", { "aria-hidden": "true" }, "✥"),
         "Move",
@@ -141,7 +222,7 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
         el("span", { "aria-hidden": "true" }, "🗑"),
         "Delete",
       );
-      controls.append(remove);
+      controls.append(colourPicker(note, node), remove);
       node.append(handle);
     }
     if (picture) node.append(picture);
@@ -173,7 +254,8 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
     onChange(ordered);
   }
 
-  function add(emoji = "") {
+  /** Add a note: a text note, a picture note ({emoji}) or a sketch note ({strokes}). */
+  function add({ emoji = "", strokes = null } = {}) {
     const id = `${doc.clientID.toString(36)}-${Date.now().toString(36)}`;
     const count = notes.size;
     const columns = Math.max(1, Math.floor((board.clientWidth - 16) / (NOTE_W + 16)));
@@ -184,13 +266,16 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
       note.set("y", 16 + Math.floor(count / columns) * (NOTE_H + 16));
       // Random colours, so that colour does not give away who wrote a note.
       note.set("color", COLORS[Math.floor(Math.random() * COLORS.length)]);
-      note.set("kind", emoji ? "emoji" : "text");
+      note.set("kind", emoji ? "emoji" : strokes ? "sketch" : "text");
       if (emoji) note.set("emoji", emoji);
+      if (strokes) note.set("strokes", strokes);
       note.set("cluster", "");
       note.set("created", Date.now());
       notes.set(id, note);
     });
-    rendered.get(id)?.text.focus();
+    const entry = rendered.get(id);
+    if (entry && !strokes) entry.text.focus();
+    else entry?.node.querySelector(".note-handle")?.focus();
   }
 
   notes.observeDeep(render);

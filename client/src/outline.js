@@ -1,6 +1,6 @@
 // The outline: clusters and their notes as plain text, for screen readers
 // and facilitators.
-import { el } from "./notes.js";
+import { el } from "./dom.js";
 
 function noteItem([, note], index) {
   const text = note.get("text").toString().trim();

@@ -1,12 +1,30 @@
 // Pan and zoom of the board: wheel pans, Ctrl+wheel (a trackpad pinch) zooms
 // at the pointer, two fingers pinch and pan, one finger on the background
-// pans, and buttons zoom for those who use neither.
+// pans, and buttons zoom for those who use neither. "Fit" shows everything on
+// the board at once (never above 100 %). The notes board and the system map
+// each have their own view.
+import { el } from "./dom.js";
+
 export const MIN_SCALE = 0.3;
 export const MAX_SCALE = 2.5;
 const BUTTON_STEP = 1.25;
 
-export function boardView(viewport, surface, controls) {
+const FIT_MARGIN = 16;
+
+/**
+ * contentSize() gives the board units the content reaches to, as [width,
+ * height] from the origin (everything on a board sits at x, y >= 0).
+ */
+export function boardView(viewport, surface, controls, contentSize = () => [0, 0]) {
   const view = { scale: 1, x: 0, y: 0 };
+  const button = (name, label, text) =>
+    el("button", { type: "button", class: `${name} icon-button`, "aria-label": label }, text);
+  controls.replaceChildren(
+    button("zoom-out", "Zoom out", "−"),
+    el("span", { class: "zoom-level", "aria-live": "polite" }, "100%"),
+    button("zoom-in", "Zoom in", "+"),
+    button("zoom-reset", "Fit to screen", "Fit"),
+  );
   const apply = () => {
     surface.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
     controls.querySelector(".zoom-level").textContent = `${Math.round(view.scale * 100)}%`;
@@ -76,13 +94,34 @@ export function boardView(viewport, surface, controls) {
   viewport.addEventListener("pointerup", lift);
   viewport.addEventListener("pointercancel", lift);
 
+  // The viewport never scrolls: when focus scrolls it to show a field (a
+  // keyboard user tabbing to a note off screen), turn that into a pan.
+  viewport.addEventListener("scroll", () => {
+    if (!viewport.scrollLeft && !viewport.scrollTop) return;
+    view.x -= viewport.scrollLeft;
+    view.y -= viewport.scrollTop;
+    viewport.scrollLeft = 0;
+    viewport.scrollTop = 0;
+    apply();
+  });
+
   const centre = () => [viewport.clientWidth / 2, viewport.clientHeight / 2];
   controls.querySelector(".zoom-in").addEventListener("click", () => zoomAt(BUTTON_STEP, ...centre()));
   controls.querySelector(".zoom-out").addEventListener("click", () => zoomAt(1 / BUTTON_STEP, ...centre()));
   controls.querySelector(".zoom-reset").addEventListener("click", () => {
-    Object.assign(view, { scale: 1, x: 0, y: 0 });
+    const [width, height] = contentSize();
+    const fit = Math.min(
+      (viewport.clientWidth - FIT_MARGIN) / Math.max(width, 1),
+      (viewport.clientHeight - FIT_MARGIN) / Math.max(height, 1),
+    );
+    Object.assign(view, { scale: Math.max(MIN_SCALE, Math.min(1, fit)), x: 0, y: 0 });
     apply();
   });
   apply();
+  /** Board units under a client (screen) point. */
+  view.toBoard = (clientX, clientY) => {
+    const rect = viewport.getBoundingClientRect();
+    return [(clientX - rect.left - view.x) / view.scale, (clientY - rect.top - view.y) / view.scale];
+  };
   return view;
 }

@@ -231,6 +231,7 @@ async def test_system_map_loop_is_labelled_on_both_tablets(
     # The board writes a real minus sign, which reads better than a hyphen.
     minus = "\u2212"
     await expect(loops_b.filter(has_text=f"Isolation → Health ({minus})")).to_have_count(1)
+    await a.get_by_role("group", name="Map zoom").get_by_role("button", name="Fit").click()
     ARTIFACTS.mkdir(exist_ok=True)
     await a.screenshot(path=str(ARTIFACTS / "map.png"))
 
@@ -274,17 +275,21 @@ async def test_who_is_here_lists_everyone_in_the_room(
     await expect(a.locator("#presence")).to_have_text("1 hereAnn")
 
 
-async def test_picture_notes_and_read_aloud(
-    browser: Browser, server: RunningServer, workshop: dict[str, Any]
-) -> None:
-    a, b = await two_tablets(browser, server, workshop)
-    # Record what would be spoken; the speech engine itself is the browser's.
-    await b.evaluate(
+async def record_speech(page: Page) -> None:
+    """Record what would be spoken in window.spoken; the speech engine is the browser's."""
+    await page.evaluate(
         """() => {
             window.spoken = [];
             window.speechSynthesis.speak = (u) => window.spoken.push(u.text);
         }"""
     )
+
+
+async def test_picture_notes_and_read_aloud(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    await record_speech(b)
     await a.get_by_role("button", name="Add picture").click()
     picker = a.get_by_role("dialog", name="Choose a picture")
     await expect(picker).to_be_visible()
@@ -415,7 +420,7 @@ async def test_zoom_and_pan_keep_drags_in_board_units(
     await a.mouse.up()
     await expect(b.locator("article.note")).to_have_css("left", "216px")
 
-    await a.get_by_role("button", name="Reset zoom").click()
+    await a.get_by_role("button", name="Fit to screen").click()
     assert await surface.evaluate("n => n.style.transform") == "translate(0px, 0px) scale(1)"
 
     # The wheel pans the view, on this tablet only.
@@ -425,3 +430,245 @@ async def test_zoom_and_pan_keep_drags_in_board_units(
     assert await b.locator("#surface").evaluate("n => n.style.transform") == (
         "translate(0px, 0px) scale(1)"
     )
+
+
+class Finger:
+    """Touch input through Chromium's DevTools protocol: real touch events, so
+    the page sees pointerType "touch" exactly as on a tablet."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.cdp: Any = None
+
+    async def send(self, kind: str, *points: tuple[float, float]) -> None:
+        if self.cdp is None:
+            self.cdp = await self.page.context.new_cdp_session(self.page)
+        touch_points = [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)]
+        await self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch_points})
+
+    async def stroke(self, *points: tuple[float, float]) -> None:
+        """One finger down on the first point, through the others, then up."""
+        await self.send("touchStart", points[0])
+        for point in points[1:]:
+            await self.send("touchMove", point)
+        await self.send("touchEnd")
+
+
+async def test_a_sketch_drawn_with_a_finger_becomes_a_note(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    await record_speech(b)
+    await a.get_by_role("button", name="Draw").click()
+    pad_dialog = a.get_by_role("dialog", name="Draw your idea")
+    await expect(pad_dialog).to_be_visible()
+    add = pad_dialog.get_by_role("button", name="Add drawing")
+    await expect(add).to_be_disabled()
+    pad = await pad_dialog.get_by_label("Drawing area: draw with your finger").bounding_box()
+    assert pad is not None
+    x0, y0, w, h = pad["x"], pad["y"], pad["width"], pad["height"]
+
+    finger = Finger(a)
+    # A house: a red wall, then a blue roof, then a scribble taken back.
+    await pad_dialog.get_by_role("button", name="Red").click()
+    await finger.stroke(*[(x0 + w * 0.2, y0 + h * (0.2 + i / 10)) for i in range(7)])
+    await pad_dialog.get_by_role("button", name="Blue").click()
+    await expect(pad_dialog.get_by_role("button", name="Blue")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await finger.stroke(*[(x0 + w * (0.2 + i / 20), y0 + h * (0.2 - i / 40)) for i in range(7)])
+    await finger.stroke((x0 + w * 0.9, y0 + h * 0.9), (x0 + w * 0.95, y0 + h * 0.95))
+    ARTIFACTS.mkdir(exist_ok=True)
+    await a.screenshot(path=str(ARTIFACTS / "sketch-pad.png"))
+    await pad_dialog.get_by_role("button", name="Undo line").click()
+    await add.click()
+    await expect(pad_dialog).to_be_hidden()
+
+    drawing = b.get_by_role("img", name="Drawing")
+    await expect(drawing).to_have_count(1)
+    lines = drawing.locator("polyline")
+    await expect(lines).to_have_count(2)
+    await expect(lines.nth(0)).to_have_attribute("stroke", "#c92a2a")
+    await expect(lines.nth(1)).to_have_attribute("stroke", "#1864ab")
+    # The wall runs down the pad (220 x 110 sketch units): 7 points at 20 %
+    # of its width, from 20 % to 80 % of its height.
+    wall = await lines.nth(0).get_attribute("points")
+    assert wall is not None
+    points = [tuple(float(v) for v in pair.split(",")) for pair in wall.split()]
+    assert len(points) == 7
+    assert all(abs(x - 44) < 1 for x, _ in points)
+    assert abs(points[0][1] - 22) < 1 and abs(points[-1][1] - 88) < 1
+
+    # Words are optional; read aloud says what the note is.
+    await b.get_by_label("Note text").fill("my street")
+    await expect(a.get_by_label("Note text")).to_have_value("my street")
+    await b.get_by_role("button", name="Read note aloud").click()
+    assert await b.evaluate("window.spoken") == ["drawing. my street"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    await b.screenshot(path=str(ARTIFACTS / "sketch.png"))
+
+
+async def test_a_note_colour_can_be_changed_for_everyone(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    await a.get_by_role("button", name="Add note").click()
+    await a.get_by_label("Note text").fill("Green spaces")
+    colour = a.get_by_role("button", name="Change colour")
+    await expect(colour).to_have_attribute("aria-expanded", "false")
+    await colour.click()
+    palette = a.get_by_role("group", name="Note colour")
+    await expect(palette.get_by_role("button")).to_have_text(
+        ["Yellow", "Pink", "Green", "Blue", "Orange", "Purple"]
+    )
+    await palette.get_by_role("button", name="Green").click()
+    await expect(palette).to_be_hidden()
+    await expect(b.locator("article.note")).to_have_css("background-color", "rgb(178, 242, 187)")
+
+    # From the keyboard: open, the current colour has the focus, Escape closes.
+    await colour.focus()
+    await a.keyboard.press("Enter")
+    pressed = palette.get_by_role("button", name="Green")
+    await expect(pressed).to_be_focused()
+    await expect(pressed).to_have_attribute("aria-pressed", "true")
+    await a.keyboard.press("Escape")
+    await expect(palette).to_be_hidden()
+    await expect(colour).to_be_focused()
+
+
+async def test_keyboard_groups_a_note_and_takes_it_out_again(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    await add_notes(a, "Too few buses", "Stops are far", "Lonely evenings")
+    handles = a.get_by_role("button", name="Move note")
+    announce = a.locator("#announce")
+
+    # Note 2 sits beside note 1: twelve steps left put it over note 1.
+    second = handles.nth(1)
+    for _ in range(4):
+        await second.press("Shift+ArrowLeft")
+    await second.press("Enter")
+    await expect(announce).to_have_text("Grouped into a new group. Type its name.")
+    await expect(a.get_by_label("Cluster name")).to_be_focused()
+    await a.keyboard.type("Transport")
+    await expect(b.get_by_role("region", name="Cluster: Transport, 2 notes")).to_be_visible()
+
+    # Note 3 is dropped onto the cluster's frame, in the gap between its notes.
+    third = handles.nth(2)
+    await third.press("Enter")
+    await expect(announce).to_have_text("Not over a note or a group")
+    for _ in range(6):
+        await third.press("Shift+ArrowLeft")
+    await third.press("Enter")
+    await expect(announce).to_have_text("Added to Transport")
+    await expect(b.get_by_role("region", name="Cluster: Transport, 3 notes")).to_be_visible()
+
+    # Moved out below the others and dropped, it leaves the cluster.
+    for _ in range(4):
+        await third.press("Shift+ArrowDown")
+    await third.press("Enter")
+    await expect(announce).to_have_text("Taken out of Transport")
+    await expect(b.get_by_role("region", name="Cluster: Transport, 2 notes")).to_be_visible()
+
+    # Dropped onto a note of the cluster, it joins and is placed in a free spot.
+    await drag_note_onto(a, 2, 0)
+    await expect(announce).to_have_text("Added to Transport")
+    await expect(b.get_by_role("region", name="Cluster: Transport, 3 notes")).to_be_visible()
+    lefts = [await n.evaluate("n => n.style.left") for n in await b.locator("article.note").all()]
+    tops = [await n.evaluate("n => n.style.top") for n in await b.locator("article.note").all()]
+    assert lefts == ["16px", "252px", "488px"]
+    assert tops == ["88px", "88px", "88px"]
+
+
+async def test_system_map_pans_zooms_and_moves_factors(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    for page in (a, b):
+        await page.get_by_role("button", name="System map").click()
+    await a.get_by_role("button", name="Add factor").click()
+    await a.get_by_label("Factor name").fill("Loneliness")
+    factor_b = b.locator("article.factor")
+    await expect(factor_b).to_have_css("left", "24px")
+
+    zoom = a.get_by_role("group", name="Map zoom")
+    await zoom.get_by_role("button", name="Zoom out").click()
+    await expect(zoom).to_contain_text("80%")
+    # The notes board keeps its own zoom.
+    assert "scale(1)" in await a.locator("#surface").evaluate("n => n.style.transform")
+
+    # A drag of 160 screen pixels at 80 % moves the factor 200 map units.
+    handle = await a.get_by_role("button", name="Move factor").bounding_box()
+    assert handle is not None
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    await a.mouse.move(x, y)
+    await a.mouse.down()
+    await a.mouse.move(x + 160, y + 80, steps=8)
+    await a.mouse.up()
+    await expect(factor_b).to_have_css("left", "224px")
+    await expect(factor_b).to_have_css("top", "124px")
+
+    # Arrow keys move it too.
+    await a.get_by_role("button", name="Move factor").press("ArrowLeft")
+    await expect(factor_b).to_have_css("left", "204px")
+
+    # Fit shows the whole map, at most at 100 %.
+    surface = a.locator("#map-surface")
+    await zoom.get_by_role("button", name="Fit to screen").click()
+    await expect(zoom).to_contain_text("100%")
+    await expect(surface).to_have_css("transform", "matrix(1, 0, 0, 1, 0, 0)")
+
+    # Wheel pans; Ctrl+wheel (a trackpad pinch) zooms at the pointer: e^(200/200).
+    await a.mouse.move(300, 400)
+    await a.mouse.wheel(0, 100)
+    await expect(surface).to_have_css("transform", "matrix(1, 0, 0, 1, 0, -100)")
+    await a.keyboard.down("Control")
+    await a.mouse.wheel(0, -200)
+    await a.keyboard.up("Control")
+    await expect(zoom).to_contain_text("250%")  # the most it zooms in
+    ARTIFACTS.mkdir(exist_ok=True)
+    await a.screenshot(path=str(ARTIFACTS / "map-zoomed.png"))
+
+
+async def test_a_pinch_zooms_the_board_on_a_touch_screen(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a = await tablet(browser)
+    await join(a, server, workshop["join_code"], "Ann")
+    zoom = a.get_by_role("group", name="Zoom")
+    finger = Finger(a)
+    # Two fingers on the empty board move apart: 100 px apart, then 200 px.
+    await finger.send("touchStart", (400, 500), (500, 500))
+    for step in range(1, 11):
+        await finger.send("touchMove", (400 - 5 * step, 500), (500 + 5 * step, 500))
+    await finger.send("touchEnd")
+    await expect(zoom).to_contain_text("200%")
+    # One finger on the background pans.
+    await finger.stroke((600, 600), (550, 560), (500, 520))
+    transform = await a.locator("#surface").evaluate("n => n.style.transform")
+    assert transform.endswith("scale(2)")
+
+
+async def test_others_pointers_show_on_the_board_without_names(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a, b = await two_tablets(browser, server, workshop)
+    board = await a.locator("#board").bounding_box()
+    assert board is not None
+    await a.mouse.move(board["x"] + 300, board["y"] + 200)
+    await a.mouse.move(board["x"] + 310, board["y"] + 210)
+    pointer = b.locator("#surface .cursor")
+    await expect(pointer).to_have_count(1)
+    # At Ann's point on the board, in board units, with no name on it.
+    await expect(pointer).to_have_css("transform", "matrix(1, 0, 0, 1, 310, 210)")
+    await expect(pointer).to_have_text("")
+    await expect(a.locator(".cursor")).to_have_count(0)
+
+    # It follows into the system map, and goes when Ann's pointer leaves.
+    await a.get_by_role("button", name="System map").click()
+    await a.mouse.move(board["x"] + 100, board["y"] + 100)
+    await expect(b.locator("#surface .cursor")).to_have_count(0)
+    await expect(b.locator("#map-surface .cursor")).to_have_count(1)
+    await a.mouse.move(board["x"] + 100, 5)
+    await expect(b.locator(".cursor")).to_have_count(0)
