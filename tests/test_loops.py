@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from board_server.workshop.loops import MAX_LOOPS, Link, Loop, find_loops
+from board_server.workshop.loops import MAX_LOOPS, MAX_STEPS, Link, Loop, find_loops
 
 TESTS = Path(__file__).parent
 CASES: list[dict[str, Any]] = json.loads((TESTS / "loops_cases.json").read_text())
@@ -17,10 +18,20 @@ JS_RUNNER = TESTS / "node" / "loops_cases.mjs"
 
 
 def case_links(case: dict[str, Any]) -> list[dict[str, Any]]:
-    """The case's links; a "dense" case links every pair of n factors both ways."""
+    """The case's links, or generated ones:
+    - "dense": n factors, every pair linked both ways;
+    - "ladder": n layers of two factors, each linked to both of the next layer
+      (2^n paths); "closed" links the last layer back to the first factor.
+    """
     if "dense" in case:
         nodes = [f"n{i:02d}" for i in range(case["dense"])]
         return [{"id": f"{a}-{b}", "from": a, "to": b} for a in nodes for b in nodes if a != b]
+    if "ladder" in case:
+        layers = [[f"l{i:02d}a", f"l{i:02d}b"] for i in range(case["ladder"])]
+        pairs = [(a, b) for here, after in pairwise(layers) for a in here for b in after]
+        if case.get("closed"):
+            pairs += [(end, layers[0][0]) for end in layers[-1]]
+        return [{"id": f"{a}-{b}", "from": a, "to": b} for a, b in pairs]
     links: list[dict[str, Any]] = case["links"]
     return links
 
@@ -49,7 +60,9 @@ def check(case: dict[str, Any], found: list[dict[str, Any]]) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_python_finder(case: dict[str, Any]) -> None:
-    found = find_loops(to_links(case_links(case)), case.get("limit", MAX_LOOPS))
+    found = find_loops(
+        to_links(case_links(case)), case.get("limit", MAX_LOOPS), case.get("max_steps", MAX_STEPS)
+    )
     check(case, [as_json(loop) for loop in found])
 
 
@@ -69,5 +82,7 @@ def test_javascript_finder_agrees_on_every_case() -> None:
     for case, found in zip(cases, outputs, strict=True):
         check(case, found)
         # Exactly what the Python finder gives, even where a cap cuts the list.
-        python = find_loops(to_links(case["links"]), case.get("limit", MAX_LOOPS))
+        python = find_loops(
+            to_links(case["links"]), case.get("limit", MAX_LOOPS), case.get("max_steps", MAX_STEPS)
+        )
         assert found == [as_json(loop) for loop in python], case["name"]

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 # Enough for any board people can read; stops a dense map from exploding.
 MAX_LOOPS = 500
+# A bound on the search itself (paths extended), so that a big map with few
+# loops but very many paths still answers at once. Both finders count alike.
+MAX_STEPS = 100_000
 
 
 @dataclass(frozen=True)
@@ -35,25 +38,47 @@ class Loop:
     delayed: bool
 
 
-def find_loops(links: list[Link], limit: int = MAX_LOOPS) -> list[Loop]:
-    """Every elementary cycle, each once, starting at its smallest factor id."""
+def find_loops(links: list[Link], limit: int = MAX_LOOPS, max_steps: int = MAX_STEPS) -> list[Loop]:
+    """Every elementary cycle, each once, starting at its smallest factor id.
+
+    At most ``limit`` loops, and the search stops after ``max_steps`` path
+    extensions; the loops found by then are returned, shortest first.
+    """
     outgoing: dict[str, list[Link]] = defaultdict(list)
+    incoming: dict[str, list[str]] = defaultdict(list)
     for link in sorted(links, key=lambda item: item.id):
         outgoing[link.source].append(link)
+        incoming[link.target].append(link.source)
     by_id = {link.id: link for link in links}
     loops: list[Loop] = []
+    steps = 0
     for start in sorted(outgoing):
-        # Only visit factors that sort after the start, so each cycle is found once.
+        # Only visit factors that sort after the start, so each cycle is found
+        # once, and only those that can get back to the start at all.
+        back = _reaching(start, incoming)
         stack: list[tuple[str, list[str], list[str]]] = [(start, [start], [])]
-        while stack and len(loops) < limit:
+        while stack and len(loops) < limit and steps < max_steps:
             node, path, path_links = stack.pop()
             for link in reversed(outgoing.get(node, [])):
                 if link.target == start:
                     loops.append(_loop(path, [*path_links, link.id], by_id))
-                elif link.target > start and link.target not in path:
+                elif link.target in back and link.target not in path:
+                    steps += 1
                     stack.append((link.target, [*path, link.target], [*path_links, link.id]))
     loops.sort(key=lambda loop: (len(loop.links), loop.factors, loop.links))
     return loops[:limit]
+
+
+def _reaching(start: str, incoming: dict[str, list[str]]) -> set[str]:
+    """Factors after ``start`` with a path back to it through such factors."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for source in incoming.get(todo.pop(), []):
+            if source > start and source not in seen:
+                seen.add(source)
+                todo.append(source)
+    return seen
 
 
 def _loop(path: list[str], link_ids: list[str], by_id: dict[str, Link]) -> Loop:

@@ -6,6 +6,9 @@
 // tested on the cases in tests/loops_cases.json.
 
 export const MAX_LOOPS = 500;
+// A bound on the search itself (paths extended), so that a big map with few
+// loops but very many paths still answers at once. Both finders count alike.
+export const MAX_STEPS = 100_000;
 
 const byString = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -17,32 +20,57 @@ function compareArrays(a, b) {
   return a.length - b.length;
 }
 
+/** Factors after `start` with a path back to it through such factors. */
+function reaching(start, incoming) {
+  const seen = new Set();
+  const todo = [start];
+  while (todo.length) {
+    for (const source of incoming.get(todo.pop()) || []) {
+      if (source > start && !seen.has(source)) {
+        seen.add(source);
+        todo.push(source);
+      }
+    }
+  }
+  return seen;
+}
+
 /**
  * Every elementary cycle, each once, starting at its smallest factor id.
+ * At most `limit` loops, and the search stops after `maxSteps` path
+ * extensions; the loops found by then are returned, shortest first.
  * @param {{id: string, from: string, to: string, polarity?: string, delay?: boolean}[]} links
  * @param {number} [limit]
+ * @param {number} [maxSteps]
  * @returns {{factors: string[], links: string[], kind: "R" | "B", delayed: boolean}[]}
  */
-export function findLoops(links, limit = MAX_LOOPS) {
+export function findLoops(links, limit = MAX_LOOPS, maxSteps = MAX_STEPS) {
   const outgoing = new Map();
+  const incoming = new Map();
   const byId = new Map();
   for (const link of [...links].sort((a, b) => byString(a.id, b.id))) {
     if (!outgoing.has(link.from)) outgoing.set(link.from, []);
     outgoing.get(link.from).push(link);
+    if (!incoming.has(link.to)) incoming.set(link.to, []);
+    incoming.get(link.to).push(link.from);
     byId.set(link.id, link);
   }
   const loops = [];
+  let steps = 0;
   for (const start of [...outgoing.keys()].sort(byString)) {
-    // Only visit factors that sort after the start, so each cycle is found once.
+    // Only visit factors that sort after the start, so each cycle is found
+    // once, and only those that can get back to the start at all.
+    const back = reaching(start, incoming);
     const stack = [[start, [start], []]];
-    while (stack.length && loops.length < limit) {
+    while (stack.length && loops.length < limit && steps < maxSteps) {
       const [node, path, pathLinks] = stack.pop();
       const next = outgoing.get(node) || [];
       for (let i = next.length - 1; i >= 0; i--) {
         const link = next[i];
         if (link.to === start) {
           loops.push(makeLoop(path, [...pathLinks, link.id], byId));
-        } else if (link.to > start && !path.includes(link.to)) {
+        } else if (back.has(link.to) && !path.includes(link.to)) {
+          steps += 1;
           stack.push([link.to, [...path, link.to], [...pathLinks, link.id]]);
         }
       }

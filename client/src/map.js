@@ -3,7 +3,7 @@
 import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
 import { el } from "./dom.js";
-import { findLoops } from "./loops.js";
+import { findLoops, MAX_LOOPS } from "./loops.js";
 import { arrowStep, liveDrag } from "./gestures.js";
 
 export const FACTOR_W = 200;
@@ -269,7 +269,9 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
     });
     loopList.replaceChildren(...items);
     panel.querySelector("#loop-count").textContent =
-      loops.length === 0 ? "No loops yet" : `${loops.length} ${loops.length === 1 ? "loop" : "loops"}`;
+      loops.length === 0 ? "No loops yet"
+        : loops.length >= MAX_LOOPS ? `More than ${MAX_LOOPS} loops: the shortest are listed`
+          : `${loops.length} ${loops.length === 1 ? "loop" : "loops"}`;
   }
 
   function render() {
