@@ -446,6 +446,9 @@ EXPECTED_TABLE_1 = """\
 
 ### Notes not in a cluster
 - Fear of going out
+- 🚌 only one an hour
+- (drawing) my street
+- (drawing)
 
 ### System map
 - Isolation → Health (-)
@@ -461,6 +464,9 @@ EXPECTED_CSV = [
     ["room", "kind", "id", "text", "cluster", "from", "to", "polarity", "delay"],
     ["Table 1", "note", "n1", "Too few buses", "Transport"],
     ["Table 1", "note", "n2", "Fear of going out", ""],
+    ["Table 1", "note", "n3", "🚌 only one an hour", ""],
+    ["Table 1", "note", "n4", "(drawing) my street", ""],
+    ["Table 1", "note", "n5", "(drawing)", ""],
     ["Table 1", "factor", "f1", "Isolation"],
     ["Table 1", "factor", "f2", "Health"],
     ["Table 1", "factor", "f3", "Going out"],
@@ -488,6 +494,26 @@ async def test_export_cli_writes_outcomes(
         notes["n2"] = Map(
             {"text": "Fear of going out", "kind": "text", "cluster": "", "created": 2}
         )
+        notes["n3"] = Map(
+            {
+                "text": "only one an hour",
+                "kind": "emoji",
+                "emoji": "🚌",
+                "cluster": "",
+                "created": 3,
+            }
+        )
+        drawing = [{"points": [10.0, 10.0, 50.0, 60.0], "color": "#111111", "width": 6}]
+        for note_id, words, created in (("n4", "my street", 4), ("n5", "", 5)):
+            notes[note_id] = Map(
+                {
+                    "text": words,
+                    "kind": "sketch",
+                    "strokes": drawing,
+                    "cluster": "",
+                    "created": created,
+                }
+            )
         clusters["c1"] = Map({"title": "Transport", "created": 1})
         nodes["f1"] = Map({"label": "Isolation", "created": 1})
         nodes["f2"] = Map({"label": "Health", "created": 2})
@@ -535,6 +561,8 @@ async def test_export_cli_writes_outcomes(
         {"type": "R", "factors": ["f1", "f2", "f3"], "links": ["l1", "l2", "l3"], "delayed": True}
     ]
     assert [room["loops"] for room in exported["rooms"][1:]] == [[], [], []]
+    sketch = exported["rooms"][0]["notes"][3]
+    assert (sketch["kind"], sketch["text"], sketch["strokes"]) == ("sketch", "my street", drawing)
 
     with outputs["csv"].open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))

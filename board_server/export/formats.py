@@ -18,9 +18,13 @@ def _labels(outcome: RoomOutcome) -> dict[str, str]:
 
 
 def _note_text(note: dict[str, Any]) -> str:
-    if note["text"]:
-        return str(note["text"])
-    return f"({note['kind']} note)"
+    """A note as one line: picture notes lead with their emoji, sketches with "(drawing)"."""
+    text = str(note["text"])
+    if note["kind"] == "emoji":
+        return f"{note['emoji']} {text}".strip() or "(picture note)"
+    if note["kind"] == "sketch":
+        return f"(drawing) {text}".strip()
+    return text or f"({note['kind']} note)"
 
 
 def to_json(workshop: Workshop, rooms: list[RoomOutcome]) -> str:

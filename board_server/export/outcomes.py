@@ -36,14 +36,17 @@ def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
     """Plain records of a board document; unknown fields are ignored."""
     outcome = RoomOutcome(room_id, room_name)
     for note_id, note in _by_created(_entries(doc, "notes")):
-        outcome.notes.append(
-            {
-                "id": note_id,
-                "text": str(note.get("text") or ""),
-                "kind": str(note.get("kind") or "text"),
-                "cluster": str(note.get("cluster") or ""),
-            }
-        )
+        record: dict[str, Any] = {
+            "id": note_id,
+            "text": str(note.get("text") or ""),
+            "kind": str(note.get("kind") or "text"),
+            "emoji": str(note.get("emoji") or ""),
+            "cluster": str(note.get("cluster") or ""),
+        }
+        strokes = note.get("strokes")
+        if record["kind"] == "sketch" and isinstance(strokes, list):
+            record["strokes"] = strokes  # the drawing, as the board stores it
+        outcome.notes.append(record)
     for cluster_id, cluster in _by_created(_entries(doc, "clusters")):
         outcome.clusters.append({"id": cluster_id, "title": str(cluster.get("title") or "")})
     for node_id, node in _by_created(_entries(doc, "nodes")):

@@ -31,11 +31,15 @@ export function speak(text) {
   window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
 }
 
+/** What a picture or sketch note shows, in words ("bus", "drawing"), or "". */
+export function pictureName(note) {
+  if (note.get("kind") === "sketch") return "drawing";
+  if (note.get("kind") === "emoji") return PICTURE_NAMES.get(note.get("emoji")) || "picture";
+  return "";
+}
+
 function spokenText(note) {
-  const text = note.get("text").toString().trim();
-  const kind = note.get("kind");
-  const picture = kind === "sketch" ? "drawing" : PICTURE_NAMES.get(note.get("emoji"));
-  return [picture, text].filter(Boolean).join(". ");
+  return [pictureName(note), note.get("text").toString().trim()].filter(Boolean).join(". ");
 }
 
 const SVG = "http://www.w3.org/2000/svg";

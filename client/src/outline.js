@@ -1,10 +1,13 @@
 // The outline: clusters and their notes as plain text, for screen readers
 // and facilitators.
 import { el } from "./dom.js";
+import { pictureName } from "./notes.js";
 
 function noteItem([, note], index) {
   const text = note.get("text").toString().trim();
-  return el("li", {}, text || `(empty note ${index + 1})`);
+  const picture = pictureName(note);
+  const shown = picture ? `(${picture})${text ? ` ${text}` : ""}` : text;
+  return el("li", {}, shown || `(empty note ${index + 1})`);
 }
 
 export function outlinePanel(panel, list) {

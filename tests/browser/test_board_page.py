@@ -301,6 +301,9 @@ async def test_picture_notes_and_read_aloud(
     await expect(b.get_by_label("Note text")).to_have_value("only one an hour")
     await b.get_by_role("button", name="Read note aloud").click()
     assert await b.evaluate("window.spoken") == ["bus. only one an hour"]
+    await b.get_by_role("button", name="Outline").click()
+    outline = b.get_by_role("complementary", name="Outline")
+    await expect(outline.get_by_role("listitem")).to_have_text(["(bus) only one an hour"])
 
 
 async def test_high_contrast_is_kept_on_the_device(
