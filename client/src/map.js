@@ -185,7 +185,7 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
       const to = link.get("to");
       if (!nodes.has(from) || !nodes.has(to)) continue;
       out.push({ id, from, to, polarity: link.get("polarity") === "-" ? "-" : "+",
-                 delay: Boolean(link.get("delay")), label: link.get("label") || "" });
+                 delay: Boolean(link.get("delay")), label: String(link.get("label") || "").slice(0, 60) });
     }
     return out.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
@@ -195,10 +195,51 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
     return [(node.get("x") || 0) + FACTOR_W / 2, (node.get("y") || 0) + FACTOR_H / 2];
   }
 
+  // Arrows and their list entries are kept per link and updated in place, so
+  // a focused button or label field survives every change, and a big map
+  // does not rebuild hundreds of nodes on each keystroke.
+  const linkViews = new Map();
+
+  function linkView(id) {
+    const group = svg("g", { class: "arrow" });
+    const path = svg("path", { "marker-end": "url(#arrowhead)" });
+    const mark = svg("text", { "text-anchor": "middle" });
+    const caption = svg("text", { "text-anchor": "middle", class: "arrow-label" });
+    group.append(path, mark, caption);
+    arrows.append(group);
+    const text = el("span", { class: "link-text" });
+    const item = el("li", {}, text);
+    const view = { group, path, mark, caption, item, text };
+    if (!readOnly) {
+      const yLink = () => links.get(id);
+      view.polarity = el("button", {
+        type: "button", class: "icon-button",
+        onclick: () => yLink().set("polarity", yLink().get("polarity") === "-" ? "+" : "-"),
+      });
+      view.delay = el("button", {
+        type: "button", class: "icon-button",
+        onclick: () => yLink().set("delay", !yLink().get("delay")),
+      });
+      view.remove = el("button", {
+        type: "button", class: "icon-button", onclick: () => links.delete(id),
+      }, el("span", { "aria-hidden": "true" }, "🗑"), "Delete");
+      view.label = el("input", { class: "link-label", placeholder: "Label (optional)", maxlength: "60" });
+      view.label.addEventListener("input", () => yLink().set("label", view.label.value));
+      item.append(el("div", { class: "link-controls" }, view.polarity, view.delay, view.remove), view.label);
+    }
+    return view;
+  }
+
   function renderLinks(current, loops) {
     const inLoop = new Set(highlighted === null ? [] : loops[highlighted]?.links || []);
-    for (const path of [...arrows.querySelectorAll(".arrow")]) path.remove();
+    const seen = new Set();
     for (const link of current) {
+      seen.add(link.id);
+      let view = linkViews.get(link.id);
+      if (!view) {
+        view = linkView(link.id);
+        linkViews.set(link.id, view);
+      }
       const [x1, y1] = centre(link.from);
       const [x2, y2] = centre(link.to);
       const dx = x2 - x1;
@@ -215,41 +256,42 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
         Math.abs(ey) > 0 ? FACTOR_H / 2 / Math.abs(ey) : Infinity,
         1,
       );
-      const group = svg("g", { class: `arrow${inLoop.has(link.id) ? " highlight" : ""}` });
-      group.append(svg("path", {
-        d: `M ${x1} ${y1} Q ${cx} ${cy} ${x2 - ex * scale} ${y2 - ey * scale}`,
-        "marker-end": "url(#arrowhead)",
-      }));
-      const mark = svg("text", { x: cx, y: cy, "text-anchor": "middle" });
-      mark.textContent = `${link.polarity === "-" ? "−" : "+"}${link.delay ? " ||" : ""}`;
-      group.append(mark);
-      arrows.append(group);
-    }
-    const items = current.map((link) => {
-      const item = el("li", {}, `${labelOf(link.from)} → ${labelOf(link.to)} (${link.polarity === "-" ? "−" : "+"})${link.delay ? ", with a delay" : ""}`);
-      if (!readOnly) {
-        const yLink = links.get(link.id);
-        item.append(
-          el("button", {
-            type: "button", class: "icon-button",
-            "aria-label": `Make ${link.polarity === "-" ? "positive" : "negative"}: ${labelOf(link.from)} to ${labelOf(link.to)}`,
-            onclick: () => yLink.set("polarity", link.polarity === "-" ? "+" : "-"),
-          }, link.polarity === "-" ? "Make +" : "Make −"),
-          el("button", {
-            type: "button", class: "icon-button",
-            "aria-label": `${link.delay ? "Remove delay" : "Mark delay"}: ${labelOf(link.from)} to ${labelOf(link.to)}`,
-            onclick: () => yLink.set("delay", !link.delay),
-          }, link.delay ? "No delay" : "Delay"),
-          el("button", {
-            type: "button", class: "icon-button",
-            "aria-label": `Delete arrow: ${labelOf(link.from)} to ${labelOf(link.to)}`,
-            onclick: () => links.delete(link.id),
-          }, el("span", { "aria-hidden": "true" }, "🗑"), "Delete"),
-        );
+      view.group.classList.toggle("highlight", inLoop.has(link.id));
+      view.path.setAttribute("d", `M ${x1} ${y1} Q ${cx} ${cy} ${x2 - ex * scale} ${y2 - ey * scale}`);
+      const sign = link.polarity === "-" ? "−" : "+";
+      for (const [node, y] of [[view.mark, cy], [view.caption, cy + 26]]) {
+        node.setAttribute("x", cx);
+        node.setAttribute("y", y);
       }
-      return item;
+      view.mark.textContent = `${sign}${link.delay ? " ||" : ""}`;
+      view.caption.textContent = link.label;
+
+      const ends = `${labelOf(link.from)} to ${labelOf(link.to)}`;
+      view.text.textContent = `${labelOf(link.from)} → ${labelOf(link.to)} (${sign})${link.delay ? ", with a delay" : ""}${link.label ? `: ${link.label}` : ""}`;
+      if (!readOnly) {
+        view.polarity.textContent = link.polarity === "-" ? "Make +" : "Make −";
+        view.polarity.setAttribute("aria-label", `Make ${link.polarity === "-" ? "positive" : "negative"}: ${ends}`);
+        view.delay.textContent = link.delay ? "No delay" : "Delay";
+        view.delay.setAttribute("aria-label", `${link.delay ? "Remove delay" : "Mark delay"}: ${ends}`);
+        view.remove.setAttribute("aria-label", `Delete arrow: ${ends}`);
+        view.label.setAttribute("aria-label", `Label: ${ends}`);
+        if (view.label.value !== link.label && document.activeElement !== view.label) {
+          view.label.value = link.label;
+        }
+      }
+    }
+    for (const [id, view] of linkViews) {
+      if (!seen.has(id)) {
+        view.group.remove();
+        view.item.remove();
+        linkViews.delete(id);
+      }
+    }
+    // Keep the list in the links' order without touching entries in place.
+    current.forEach((link, index) => {
+      const item = linkViews.get(link.id).item;
+      if (linkList.children[index] !== item) linkList.insertBefore(item, linkList.children[index] || null);
     });
-    linkList.replaceChildren(...items);
   }
 
   function renderLoops(loops) {
@@ -267,7 +309,10 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
         onclick: () => { highlighted = highlighted === index ? null : index; render(); },
       }, text));
     });
+    // A rebuilt list keeps the keyboard where it was.
+    const focused = [...loopList.querySelectorAll("button")].indexOf(document.activeElement);
     loopList.replaceChildren(...items);
+    if (focused >= 0) loopList.querySelectorAll("button")[focused]?.focus();
     panel.querySelector("#loop-count").textContent =
       loops.length === 0 ? "No loops yet"
         : loops.length >= MAX_LOOPS ? `More than ${MAX_LOOPS} loops: the shortest are listed`

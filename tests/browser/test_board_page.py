@@ -214,7 +214,13 @@ async def test_system_map_loop_is_labelled_on_both_tablets(
         await a.get_by_role("button", name=f"Arrow from here: {source}").click()
         await a.get_by_role("button", name=f"Arrow to here: {target}").click()
     await a.get_by_role("button", name="Make negative: Isolation to Health").click()
+    # The pressed button keeps the focus, under its new name.
+    await expect(a.get_by_role("button", name="Make positive: Isolation to Health")).to_be_focused()
     await a.get_by_role("button", name="Make negative: Going out to Isolation").click()
+    await a.get_by_label("Label: Going out to Isolation").fill("fewer visits")
+    await expect(
+        b.locator(".map-arrows .arrow-label").filter(has_text="fewer visits")
+    ).to_have_count(1)
 
     reinforcing = "R1 (reinforcing): Isolation → Health → Going out → Isolation"
     loops_b = b.get_by_role("complementary", name="Arrows and loops").get_by_role("listitem")
@@ -226,11 +232,17 @@ async def test_system_map_loop_is_labelled_on_both_tablets(
     await b.get_by_role("button", name="Make negative: Health to Going out").click()
     balancing = "B1 (balancing): Isolation → Health → Going out → Isolation"
     await expect(a.get_by_role("button", name=balancing)).to_be_visible()
-    await a.get_by_role("button", name=balancing).click()
+    await a.get_by_role("button", name=balancing).focus()
+    await a.keyboard.press("Enter")
+    await expect(a.get_by_role("button", name=balancing)).to_be_focused()
+    await expect(a.get_by_role("button", name=balancing)).to_have_attribute("aria-pressed", "true")
     await expect(a.locator(".map-arrows .arrow.highlight")).to_have_count(3)
     # The board writes a real minus sign, which reads better than a hyphen.
     minus = "\u2212"
     await expect(loops_b.filter(has_text=f"Isolation → Health ({minus})")).to_have_count(1)
+    await expect(
+        loops_b.filter(has_text=f"Going out → Isolation ({minus}): fewer visits")
+    ).to_have_count(1)
     await a.get_by_role("group", name="Map zoom").get_by_role("button", name="Fit").click()
     ARTIFACTS.mkdir(exist_ok=True)
     await a.screenshot(path=str(ARTIFACTS / "map.png"))
