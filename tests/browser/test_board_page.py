@@ -377,6 +377,18 @@ async def test_dropping_a_note_on_another_makes_a_named_cluster(
         "TransportToo few busesStops are far"
     )
 
+    # Dragging the cluster by its handle moves both notes by the same amount.
+    lefts = [await n.evaluate("n => n.style.left") for n in await b.locator("article.note").all()]
+    handle = await a.get_by_role("button", name="Move cluster").bounding_box()
+    assert handle is not None
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    await a.mouse.move(x, y)
+    await a.mouse.down()
+    await a.mouse.move(x + 100, y + 40, steps=5)
+    await a.mouse.up()
+    for note, left in zip(await b.locator("article.note").all(), lefts, strict=True):
+        await expect(note).to_have_css("left", f"{int(left.removesuffix('px')) + 100}px")
+
     # Moving the cluster moves both of its notes, on the other tablet too.
     before = [
         await note.evaluate("n => n.style.left") for note in await b.locator("article.note").all()
