@@ -24,9 +24,9 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
     return px >= x && px <= x + NOTE_W && py >= y && py <= y + NOTE_H;
   }
 
-  /** The frame around a cluster's notes, leaving out the note `except`. */
-  function bounds(cid, except = null) {
-    const inside = members(cid).filter(([id]) => id !== except);
+  /** The frame around notes ([id, note] pairs), leaving out the note `except`. */
+  function frameAround(pairs, except = null) {
+    const inside = pairs.filter(([id]) => id !== except);
     if (!inside.length) return null;
     const xs = inside.map(([, n]) => n.get("x") || 0);
     const ys = inside.map(([, n]) => n.get("y") || 0);
@@ -38,6 +38,7 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
     };
   }
 
+  const bounds = (cid, except = null) => frameAround(members(cid), except);
   const within = (box, x, y) => box && x >= box.x && x <= box.x + box.w && y >= box.y && y <= box.y + box.h;
   const nameOf = (cid) => clusters.get(cid)?.get("title")?.toString().trim() || "the unnamed group";
 
@@ -144,9 +145,18 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
   }
 
   function render() {
+    // One pass over the notes, whatever the number of clusters.
+    const byCluster = new Map();
+    for (const [id, note] of notes.entries()) {
+      const cid = note instanceof Y.Map ? note.get("cluster") : "";
+      if (!cid) continue;
+      if (!byCluster.has(cid)) byCluster.set(cid, []);
+      byCluster.get(cid).push([id, note]);
+    }
     for (const [cid, cluster] of clusters.entries()) {
       if (!(cluster instanceof Y.Map) || !(cluster.get("title") instanceof Y.Text)) continue;
-      const box = bounds(cid);
+      const inside = byCluster.get(cid) || [];
+      const box = frameAround(inside);
       let entry = frames.get(cid);
       if (!box) {
         if (entry) entry.frame.hidden = true;
@@ -161,7 +171,7 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
         left: `${box.x}px`, top: `${box.y}px`, width: `${box.w}px`, height: `${box.h}px`,
       });
       const name = cluster.get("title").toString().trim() || "Unnamed group";
-      entry.frame.setAttribute("aria-label", `Cluster: ${name}, ${members(cid).length} notes`);
+      entry.frame.setAttribute("aria-label", `Cluster: ${name}, ${inside.length} notes`);
     }
     for (const [cid, entry] of frames) {
       if (!clusters.has(cid)) {
@@ -205,7 +215,10 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
   }
 
   clusters.observeDeep(render);
-  notes.observeDeep(render);
+  // Typing in a note never moves a frame.
+  notes.observeDeep((events) => {
+    if (!events.every((event) => event.target instanceof Y.Text)) render();
+  });
   render();
   return { dropNote, groups, tidy };
 }

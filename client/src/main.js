@@ -193,8 +193,16 @@ function start() {
     () => notesSize(doc.getMap("notes")),
   );
   const clusters = clusterLayer({ doc, notes: doc.getMap("notes"), board: boardEl, readOnly, view });
+  // The outline is rebuilt only while it is open, at most once a frame.
   let latest = [];
-  const refreshOutline = () => updateOutline(latest, clusters.groups(latest));
+  let outlineFrame = 0;
+  const refreshOutline = () => {
+    if (outline.hidden || outlineFrame) return;
+    outlineFrame = requestAnimationFrame(() => {
+      outlineFrame = 0;
+      updateOutline(latest, clusters.groups(latest));
+    });
+  };
   doc.getMap("clusters").observeDeep(refreshOutline);
   const layer = noteLayer({
     doc,
@@ -204,10 +212,10 @@ function start() {
     onDrop: (id, note, byKeyboard = false) =>
       announce(clusters.dropNote(id, note) || (byKeyboard ? "Not over a note or a group" : "")),
     view,
-    onChange(ordered) {
+    onChange(ordered, { content }) {
       latest = ordered;
       count.textContent = `${ordered.length} ${ordered.length === 1 ? "note" : "notes"}`;
-      refreshOutline();
+      if (content) refreshOutline();
     },
   });
 
@@ -281,6 +289,7 @@ function start() {
     const open = outline.hidden;
     outline.hidden = !open;
     toggle.setAttribute("aria-expanded", String(open));
+    if (open) refreshOutline();
   });
 
   // For the browser tests and the browser benchmark: the live doc and Yjs itself.

@@ -163,8 +163,11 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
       entry.box.style.top = `${factor.get("y") || 0}px`;
       if (entry.arrow) {
         const text = linkFrom === null ? "Arrow from here" : linkFrom === id ? "Cancel arrow" : "Arrow to here";
-        entry.arrow.replaceChildren(el("span", { "aria-hidden": "true" }, "➝"), text);
-        entry.arrow.setAttribute("aria-label", `${text}: ${labelOf(id)}`);
+        const name = `${text}: ${labelOf(id)}`;
+        if (entry.arrow.getAttribute("aria-label") !== name) {
+          entry.arrow.replaceChildren(el("span", { "aria-hidden": "true" }, "➝"), text);
+          entry.arrow.setAttribute("aria-label", name);
+        }
       }
       entry.box.classList.toggle("linking", linkFrom === id);
     }
@@ -319,10 +322,22 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
           : `${loops.length} ${loops.length === 1 ? "loop" : "loops"}`;
   }
 
+  // Loops depend only on the arrows, so typing a factor's name reuses them.
+  let loopsKey = "";
+  let cachedLoops = [];
+  function loopsOf(current) {
+    const key = current.map((l) => `${l.id} ${l.from} ${l.to} ${l.polarity} ${l.delay}`).join("\n");
+    if (key !== loopsKey) {
+      loopsKey = key;
+      cachedLoops = findLoops(current);
+    }
+    return cachedLoops;
+  }
+
   function render() {
     renderFactors();
     const current = validLinks();
-    const loops = findLoops(current);
+    const loops = loopsOf(current);
     if (highlighted !== null && highlighted >= loops.length) highlighted = null;
     renderLinks(current, loops);
     renderLoops(loops);

@@ -235,17 +235,37 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
     return { node, text, unbind: bindText(note.get("text"), text) };
   }
 
-  function render() {
-    const ordered = orderedNotes(notes);
+  function place(entry, note) {
+    entry.node.style.left = `${note.get("x") || 0}px`;
+    entry.node.style.top = `${note.get("y") || 0}px`;
+    entry.node.style.background = note.get("color") || COLORS[0];
+  }
+
+  let ordered = [];
+  // A change inside notes (a move, a keystroke) touches only those notes; a
+  // note added or removed renders the whole list again.
+  function render(events = []) {
+    if (events.length && events.every((event) => event.target !== notes)) {
+      // Only words and grouping change what the outline shows.
+      let content = false;
+      for (const event of events) {
+        const id = event.path[0];
+        const entry = rendered.get(id);
+        const note = notes.get(id);
+        if (entry && isNote(note)) place(entry, note);
+        if (event.target instanceof Y.Text || event.keysChanged?.has("cluster")) content = true;
+      }
+      onChange(ordered, { content });
+      return;
+    }
+    ordered = orderedNotes(notes);
     ordered.forEach(([id, note], index) => {
       let entry = rendered.get(id);
       if (!entry) {
         entry = create(id, note);
         rendered.set(id, entry);
       }
-      entry.node.style.left = `${note.get("x") || 0}px`;
-      entry.node.style.top = `${note.get("y") || 0}px`;
-      entry.node.style.background = note.get("color") || COLORS[0];
+      place(entry, note);
       entry.node.setAttribute("aria-label", `Note ${index + 1}`);
     });
     for (const [id, entry] of rendered) {
@@ -255,7 +275,7 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
         rendered.delete(id);
       }
     }
-    onChange(ordered);
+    onChange(ordered, { content: true });
   }
 
   /** Add a note: a text note, a picture note ({emoji}) or a sketch note ({strokes}). */
