@@ -139,12 +139,17 @@ function presence(provider, session, readOnly) {
   if (!readOnly && session.participant) {
     provider.awareness.setLocalStateField("user", { name: session.participant.name });
   }
+  let shown = null;
   const render = () => {
     const names = [];
     for (const state of provider.awareness.getStates().values()) {
       if (state.user && typeof state.user.name === "string") names.push(state.user.name);
     }
     names.sort((a, b) => a.localeCompare(b));
+    // Pointers change awareness many times a second; the list rarely changes.
+    const key = JSON.stringify(names);
+    if (key === shown) return;
+    shown = key;
     list.replaceChildren(
       el("span", { class: "presence-count" }, `${names.length} here`),
       ...names.map((name) => el("span", { class: "presence-name" }, name)),
