@@ -238,7 +238,9 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
   function place(entry, note) {
     entry.node.style.left = `${note.get("x") || 0}px`;
     entry.node.style.top = `${note.get("y") || 0}px`;
-    entry.node.style.background = note.get("color") || COLORS[0];
+    // Only a plain colour from a peer: never a url() or anything else in CSS.
+    const color = note.get("color");
+    entry.node.style.background = SAFE_COLOR.test(color) ? color : COLORS[0];
   }
 
   let ordered = [];
