@@ -699,3 +699,43 @@ async def test_others_pointers_show_on_the_board_without_names(
     await expect(b.locator("#map-surface .cursor")).to_have_count(1)
     await a.mouse.move(board["x"] + 100, 5)
     await expect(b.locator(".cursor")).to_have_count(0)
+
+
+TARGETS_TOO_SMALL = """() => [...document.querySelectorAll("button, input, textarea, select, a[href]")]
+    .filter((node) => node.checkVisibility())
+    .map((node) => [node.getAttribute("aria-label") || node.textContent.trim(),
+                    node.getBoundingClientRect()])
+    .filter(([, box]) => box.width < 44 || box.height < 44)
+    .map(([name, box]) => `${name}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+
+
+async def test_every_control_is_a_44_pixel_touch_target_with_a_name(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a = await tablet(browser)
+    await join(a, server, workshop["join_code"], "Ann")
+    await add_notes(a, "Too few buses", "Stops are far")
+    await drag_note_onto(a, 1, 0)
+    await a.get_by_role("button", name="Change colour").first.click()
+    assert await a.evaluate(TARGETS_TOO_SMALL) == []
+
+    await a.get_by_role("button", name="System map").click()
+    for name in ("Isolation", "Health"):
+        await a.get_by_role("button", name="Add factor").click()
+        await a.get_by_label("Factor name").last.fill(name)
+    await a.get_by_role("button", name="Arrow from here: Isolation").click()
+    await a.get_by_role("button", name="Arrow to here: Health").click()
+    assert await a.evaluate(TARGETS_TOO_SMALL) == []
+
+    await a.get_by_role("button", name="Notes").click()
+    await a.get_by_role("button", name="Draw").click()
+    assert await a.evaluate(TARGETS_TOO_SMALL) == []
+
+    # Every control has an accessible name.
+    unnamed = await a.evaluate(
+        """() => [...document.querySelectorAll("button, input, textarea")]
+            .filter((n) => !(n.getAttribute("aria-label") || n.textContent.trim() ||
+                             n.labels?.length))
+            .map((n) => n.outerHTML)"""
+    )
+    assert unnamed == []
