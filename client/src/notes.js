@@ -137,6 +137,8 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
     if (delta) move(note, (note.get("x") || 0) + delta[0], (note.get("y") || 0) + delta[1]);
   }
 
+  // The palette is built on first use: 500 notes need not carry 3,500
+  // hidden buttons.
   function colourPicker(note, node) {
     const toggle = el(
       "button",
@@ -144,9 +146,9 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
       el("span", { "aria-hidden": "true" }, "🎨"),
       "Colour",
     );
-    const palette = el("div", { class: "note-palette", role: "group", "aria-label": "Note colour" });
-    palette.hidden = true;
+    let palette = null;
     const show = (open) => {
+      if (!palette) palette = buildPalette();
       palette.hidden = !open;
       toggle.setAttribute("aria-expanded", String(open));
       if (open) {
@@ -156,24 +158,28 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
         (palette.querySelector("[aria-pressed=true]") || palette.firstChild).focus();
       }
     };
-    palette.append(...COLOR_NAMES.map(([color, name]) =>
-      el("button", {
-        type: "button", class: "swatch", "data-color": color, style: `background: ${color}`,
-        onclick: () => {
-          note.set("color", color);
+    const buildPalette = () => {
+      const group = el("div", { class: "note-palette", role: "group", "aria-label": "Note colour" });
+      group.append(...COLOR_NAMES.map(([color, name]) =>
+        el("button", {
+          type: "button", class: "swatch", "data-color": color, style: `background: ${color}`,
+          onclick: () => {
+            note.set("color", color);
+            show(false);
+            toggle.focus();
+          },
+        }, name),
+      ));
+      group.addEventListener("keydown", (event) => {
+        if (event.key === "Escape") {
           show(false);
           toggle.focus();
-        },
-      }, name),
-    ));
-    palette.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") {
-        show(false);
-        toggle.focus();
-      }
-    });
-    toggle.addEventListener("click", () => show(palette.hidden));
-    node.append(palette);
+        }
+      });
+      node.append(group);
+      return group;
+    };
+    toggle.addEventListener("click", () => show(!palette || palette.hidden));
     return toggle;
   }
 
