@@ -59,6 +59,11 @@ clean:
 
 ## Benchmark: ours vs y-websocket, Hocuspocus and pycrdt-websocket, one table.
 ## Options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--scenarios workshop --duration 3"
-.PHONY: bench
+.PHONY: bench bench-browser
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## Browser benchmark: the tablet client with a full board, e.g.
+## make bench-browser BENCH_ARGS="--rounds 3 --cpu-throttle 6"
+bench-browser: $(STAMP)
+	$(BIN)/python -m bench.browser $(BENCH_ARGS)

@@ -10,7 +10,6 @@ export const MAX_SCALE = 2.5;
 const BUTTON_STEP = 1.25;
 
 const FIT_MARGIN = 16;
-const SETTLE_MS = 200;
 
 /**
  * contentSize() gives the board units the content reaches to, as [width,
@@ -26,16 +25,9 @@ export function boardView(viewport, surface, controls, contentSize = () => [0, 0
     button("zoom-in", "Zoom in", "+"),
     button("zoom-reset", "Fit to screen", "Fit"),
   );
-  // While the view moves, the surface is its own compositor layer, so a pan
-  // does not repaint hundreds of notes; once still, it is painted sharp at
-  // the new zoom.
-  let settle = 0;
   const apply = () => {
     surface.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
     controls.querySelector(".zoom-level").textContent = `${Math.round(view.scale * 100)}%`;
-    surface.classList.add("moving");
-    clearTimeout(settle);
-    settle = setTimeout(() => surface.classList.remove("moving"), SETTLE_MS);
   };
 
   function zoomAt(factor, cx, cy) {
