@@ -56,15 +56,32 @@ def find_loops(links: list[Link], limit: int = MAX_LOOPS, max_steps: int = MAX_S
         # Only visit factors that sort after the start, so each cycle is found
         # once, and only those that can get back to the start at all.
         back = _reaching(start, incoming)
-        stack: list[tuple[str, list[str], list[str]]] = [(start, [start], [])]
-        while stack and len(loops) < limit and steps < max_steps:
-            node, path, path_links = stack.pop()
-            for link in reversed(outgoing.get(node, [])):
-                if link.target == start:
-                    loops.append(_loop(path, [*path_links, link.id], by_id))
-                elif link.target in back and link.target not in path:
-                    steps += 1
-                    stack.append((link.target, [*path, link.target], [*path_links, link.id]))
+        # Depth-first, on one shared path: following[d] is the next link to try from path[d].
+        path = [start]
+        path_links: list[str] = []
+        on_path = {start}
+        following = [0]
+        while following and len(loops) < limit and steps < max_steps:
+            depth = len(following) - 1
+            node = path[depth]
+            out = outgoing.get(node, [])
+            if following[depth] >= len(out):
+                following.pop()
+                on_path.discard(node)
+                path.pop()
+                if path_links:
+                    path_links.pop()
+                continue
+            link = out[following[depth]]
+            following[depth] += 1
+            if link.target == start:
+                loops.append(_loop(path, [*path_links, link.id], by_id))
+            elif link.target in back and link.target not in on_path:
+                steps += 1
+                path.append(link.target)
+                path_links.append(link.id)
+                on_path.add(link.target)
+                following.append(0)
     loops.sort(key=lambda loop: (len(loop.links), loop.factors, loop.links))
     return loops[:limit]
 

@@ -61,18 +61,31 @@ export function findLoops(links, limit = MAX_LOOPS, maxSteps = MAX_STEPS) {
     // Only visit factors that sort after the start, so each cycle is found
     // once, and only those that can get back to the start at all.
     const back = reaching(start, incoming);
-    const stack = [[start, [start], []]];
-    while (stack.length && loops.length < limit && steps < maxSteps) {
-      const [node, path, pathLinks] = stack.pop();
-      const next = outgoing.get(node) || [];
-      for (let i = next.length - 1; i >= 0; i--) {
-        const link = next[i];
-        if (link.to === start) {
-          loops.push(makeLoop(path, [...pathLinks, link.id], byId));
-        } else if (back.has(link.to) && !path.includes(link.to)) {
-          steps += 1;
-          stack.push([link.to, [...path, link.to], [...pathLinks, link.id]]);
-        }
+    // Depth-first, on one shared path: next[d] is the next link to try from path[d].
+    const path = [start];
+    const pathLinks = [];
+    const onPath = new Set(path);
+    const next = [0];
+    while (next.length && loops.length < limit && steps < maxSteps) {
+      const depth = next.length - 1;
+      const node = path[depth];
+      const out = outgoing.get(node) || [];
+      if (next[depth] >= out.length) {
+        next.pop();
+        onPath.delete(node);
+        path.pop();
+        pathLinks.pop();
+        continue;
+      }
+      const link = out[next[depth]++];
+      if (link.to === start) {
+        loops.push(makeLoop(path, [...pathLinks, link.id], byId));
+      } else if (back.has(link.to) && !onPath.has(link.to)) {
+        steps += 1;
+        path.push(link.to);
+        pathLinks.push(link.id);
+        onPath.add(link.to);
+        next.push(0);
       }
     }
   }

@@ -10,6 +10,7 @@ export const FACTOR_W = 200;
 export const FACTOR_H = 150;
 const SVG = "http://www.w3.org/2000/svg";
 const KIND_NAMES = { R: "reinforcing", B: "balancing" };
+const LOOPS_SHOWN = 30;
 
 function svg(tag, attrs) {
   const node = document.createElementNS(SVG, tag);
@@ -297,21 +298,34 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
     });
   }
 
+  // The list shows the shortest loops first; a big map's hundreds more are
+  // one button away. It is rebuilt only when what it shows changes.
+  let showAllLoops = false;
+  let shownLoops = "";
   function renderLoops(loops) {
     const counters = { R: 0, B: 0 };
-    const items = loops.map((loop, index) => {
+    const texts = loops.map((loop) => {
       counters[loop.kind] += 1;
       const path = [...loop.factors, loop.factors[0]].map(labelOf).join(" → ");
-      const name = `${loop.kind}${counters[loop.kind]}`;
-      const text = `${name} (${KIND_NAMES[loop.kind]}${loop.delayed ? ", with a delay" : ""}): ${path}`;
-      return el("li", {}, el("button", {
-        type: "button",
-        class: `loop-button${highlighted === index ? " highlight" : ""}`,
-        "aria-pressed": String(highlighted === index),
-        "data-loop-kind": loop.kind,
-        onclick: () => { highlighted = highlighted === index ? null : index; render(); },
-      }, text));
+      return `${loop.kind}${counters[loop.kind]} (${KIND_NAMES[loop.kind]}${loop.delayed ? ", with a delay" : ""}): ${path}`;
     });
+    const visible = showAllLoops ? texts : texts.slice(0, LOOPS_SHOWN);
+    const key = JSON.stringify([visible, highlighted, texts.length]);
+    if (key === shownLoops) return;
+    shownLoops = key;
+    const items = visible.map((text, index) => el("li", {}, el("button", {
+      type: "button",
+      class: `loop-button${highlighted === index ? " highlight" : ""}`,
+      "aria-pressed": String(highlighted === index),
+      "data-loop-kind": loops[index].kind,
+      onclick: () => { highlighted = highlighted === index ? null : index; render(); },
+    }, text)));
+    if (texts.length > LOOPS_SHOWN) {
+      items.push(el("li", {}, el("button", {
+        type: "button", class: "big-button secondary",
+        onclick: () => { showAllLoops = !showAllLoops; render(); },
+      }, showAllLoops ? "Show fewer loops" : `Show all ${texts.length} loops`)));
+    }
     // A rebuilt list keeps the keyboard where it was.
     const focused = [...loopList.querySelectorAll("button")].indexOf(document.activeElement);
     loopList.replaceChildren(...items);

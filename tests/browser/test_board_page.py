@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -701,7 +702,8 @@ async def test_others_pointers_show_on_the_board_without_names(
     await expect(b.locator(".cursor")).to_have_count(0)
 
 
-TARGETS_TOO_SMALL = """() => [...document.querySelectorAll("button, input, textarea, select, a[href]")]
+TARGETS_TOO_SMALL = """() => [
+    ...document.querySelectorAll("button, input, textarea, select, a[href]")]
     .filter((node) => node.checkVisibility())
     .map((node) => [node.getAttribute("aria-label") || node.textContent.trim(),
                     node.getBoundingClientRect()])
@@ -739,3 +741,43 @@ async def test_every_control_is_a_44_pixel_touch_target_with_a_name(
             .map((n) => n.outerHTML)"""
     )
     assert unnamed == []
+
+
+async def test_a_busy_map_lists_the_shortest_loops_first(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any]
+) -> None:
+    a = await tablet(browser)
+    await join(a, server, workshop["join_code"], "Ann")
+    # Six factors, each pair linked both ways: 409 loops.
+    await a.evaluate(
+        """() => {
+            const { doc, Y } = window.board;
+            const nodes = doc.getMap("nodes");
+            const links = doc.getMap("links");
+            doc.transact(() => {
+                for (let i = 0; i < 6; i++) {
+                    const factor = new Y.Map();
+                    factor.set("label", new Y.Text(`F${i}`));
+                    factor.set("x", 24 + (i % 3) * 260);
+                    factor.set("y", 24 + Math.floor(i / 3) * 220);
+                    nodes.set(`f${i}`, factor);
+                }
+                for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) if (i !== j) {
+                    const link = new Y.Map();
+                    for (const [k, v] of [["from", `f${i}`], ["to", `f${j}`], ["polarity", "+"],
+                                          ["delay", false], ["label", ""]]) link.set(k, v);
+                    links.set(`l${i}${j}`, link);
+                }
+            });
+        }"""
+    )
+    await a.get_by_role("button", name="System map").click()
+    await expect(a.locator("#loop-count")).to_have_text("409 loops")
+    loops = a.locator("#loop-list .loop-button")
+    await expect(loops).to_have_count(30)
+    await expect(loops.first).to_have_text("R1 (reinforcing): F0 → F1 → F0")
+    await a.get_by_role("button", name="Show all 409 loops").click()
+    await expect(loops).to_have_count(409)
+    await expect(loops.last).to_have_text(re.compile(r"^R409 \(reinforcing\): (F\d → ){6}F0$"))
+    await a.get_by_role("button", name="Show fewer loops").click()
+    await expect(loops).to_have_count(30)
