@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 from itertools import pairwise
 from pathlib import Path
@@ -32,6 +33,14 @@ def case_links(case: dict[str, Any]) -> list[dict[str, Any]]:
         if case.get("closed"):
             pairs += [(end, layers[0][0]) for end in layers[-1]]
         return [{"id": f"{a}-{b}", "from": a, "to": b} for a, b in pairs]
+    if "random" in case:
+        spec = case["random"]
+        rng = random.Random(spec["seed"])
+        factors = [f"f{i:03d}" for i in range(spec["factors"])]
+        return [
+            {"id": f"l{i:03d}", "from": a, "to": b, "polarity": rng.choice("+-")}
+            for i, (a, b) in enumerate(rng.sample(factors, 2) for _ in range(spec["links"]))
+        ]
     links: list[dict[str, Any]] = case["links"]
     return links
 
@@ -86,3 +95,35 @@ def test_javascript_finder_agrees_on_every_case() -> None:
             to_links(case["links"]), case.get("limit", MAX_LOOPS), case.get("max_steps", MAX_STEPS)
         )
         assert found == [as_json(loop) for loop in python], case["name"]
+
+
+def every_cycle(links: list[Link]) -> set[tuple[str, ...]]:
+    """Every elementary cycle as its links, by brute force: try every path."""
+    outgoing: dict[str, list[Link]] = {}
+    for link in links:
+        outgoing.setdefault(link.source, []).append(link)
+    found: set[tuple[str, ...]] = set()
+
+    def walk(start: str, node: str, seen: list[str], path: list[str]) -> None:
+        for link in outgoing.get(node, []):
+            if link.target == start:
+                found.add((*path, link.id))
+            elif link.target > start and link.target not in seen:
+                walk(start, link.target, [*seen, link.target], [*path, link.id])
+
+    for start in outgoing:
+        walk(start, start, [start], [])
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_finder_finds_exactly_every_cycle_of_small_random_maps(seed: int) -> None:
+    rng = random.Random(seed)
+    factors = [f"f{i}" for i in range(rng.randint(3, 8))]
+    links = [
+        Link(f"l{i:02d}", rng.choice(factors), rng.choice(factors), rng.choice("+-"))
+        for i in range(rng.randint(3, 20))
+    ]
+    found = find_loops(links, limit=10_000)
+    assert {loop.links for loop in found} == every_cycle(links)
+    assert len(found) == len({loop.links for loop in found})

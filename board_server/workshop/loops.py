@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 # Enough for any board people can read; stops a dense map from exploding.
 MAX_LOOPS = 500
@@ -41,8 +42,11 @@ class Loop:
 def find_loops(links: list[Link], limit: int = MAX_LOOPS, max_steps: int = MAX_STEPS) -> list[Loop]:
     """Every elementary cycle, each once, starting at its smallest factor id.
 
-    At most ``limit`` loops, and the search stops after ``max_steps`` path
-    extensions; the loops found by then are returned, shortest first.
+    Johnson's algorithm: a factor that led to no loop stays blocked until a
+    loop is found through a factor it leads to, so the search never walks the
+    same dead ends twice and finds each next loop quickly, even on a dense map.
+    At most ``limit`` loops; the search also stops after ``max_steps`` path
+    extensions. The loops found are returned shortest first.
     """
     outgoing: dict[str, list[Link]] = defaultdict(list)
     incoming: dict[str, list[str]] = defaultdict(list)
@@ -53,37 +57,67 @@ def find_loops(links: list[Link], limit: int = MAX_LOOPS, max_steps: int = MAX_S
     loops: list[Loop] = []
     steps = 0
     for start in sorted(outgoing):
-        # Only visit factors that sort after the start, so each cycle is found
-        # once, and only those that can get back to the start at all.
-        back = _reaching(start, incoming)
-        # Depth-first, on one shared path: following[d] is the next link to try from path[d].
+        if len(loops) >= limit or steps >= max_steps:
+            break
+        # Only factors that sort after the start, so each cycle is found once,
+        # and only those that can get back to the start at all.
+        allowed = _reaching(start, incoming)
+        blocked = {start}
+        waiting: dict[str, set[str]] = defaultdict(set)
+        on_path = {start}  # blocked already; kept as a plain guarantee
         path = [start]
         path_links: list[str] = []
-        on_path = {start}
-        following = [0]
-        while following and len(loops) < limit and steps < max_steps:
-            depth = len(following) - 1
-            node = path[depth]
+        # Per depth: the next link to try from path[depth], and whether a loop
+        # was found below it.
+        frames: list[list[Any]] = [[0, False]]
+        while frames and len(loops) < limit and steps < max_steps:
+            frame = frames[-1]
+            node = path[-1]
             out = outgoing.get(node, [])
-            if following[depth] >= len(out):
-                following.pop()
-                on_path.discard(node)
-                path.pop()
-                if path_links:
-                    path_links.pop()
+            if frame[0] < len(out):
+                link = out[frame[0]]
+                frame[0] += 1
+                if link.target == start:
+                    loops.append(_loop(path, [*path_links, link.id], by_id))
+                    frame[1] = True
+                elif (
+                    link.target in allowed
+                    and link.target not in blocked
+                    and link.target not in on_path
+                ):
+                    steps += 1
+                    blocked.add(link.target)
+                    on_path.add(link.target)
+                    path.append(link.target)
+                    path_links.append(link.id)
+                    frames.append([0, False])
                 continue
-            link = out[following[depth]]
-            following[depth] += 1
-            if link.target == start:
-                loops.append(_loop(path, [*path_links, link.id], by_id))
-            elif link.target in back and link.target not in on_path:
-                steps += 1
-                path.append(link.target)
-                path_links.append(link.id)
-                on_path.add(link.target)
-                following.append(0)
+            found = frame[1]
+            if found:
+                _unblock(node, blocked, waiting)
+            else:
+                for link in out:
+                    if link.target in allowed:
+                        waiting[link.target].add(node)
+            frames.pop()
+            on_path.discard(path.pop())
+            if path_links:
+                path_links.pop()
+            if found and frames:
+                frames[-1][1] = True
     loops.sort(key=lambda loop: (len(loop.links), loop.factors, loop.links))
     return loops[:limit]
+
+
+def _unblock(node: str, blocked: set[str], waiting: dict[str, set[str]]) -> None:
+    """Free ``node``, and every factor blocked only because of it."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        blocked.discard(current)
+        for other in waiting.pop(current, ()):
+            if other in blocked:
+                todo.append(other)
 
 
 def _reaching(start: str, incoming: dict[str, list[str]]) -> set[str]:

@@ -35,10 +35,26 @@ function reaching(start, incoming) {
   return seen;
 }
 
+/** Free `node`, and every factor blocked only because of it. */
+function unblock(node, blocked, waiting) {
+  const todo = [node];
+  while (todo.length) {
+    const current = todo.pop();
+    blocked.delete(current);
+    for (const other of waiting.get(current) || []) {
+      if (blocked.has(other)) todo.push(other);
+    }
+    waiting.delete(current);
+  }
+}
+
 /**
  * Every elementary cycle, each once, starting at its smallest factor id.
- * At most `limit` loops, and the search stops after `maxSteps` path
- * extensions; the loops found by then are returned, shortest first.
+ * Johnson's algorithm: a factor that led to no loop stays blocked until a
+ * loop is found through a factor it leads to, so the search never walks the
+ * same dead ends twice and finds each next loop quickly, even on a dense map.
+ * At most `limit` loops; the search also stops after `maxSteps` path
+ * extensions. The loops found are returned shortest first.
  * @param {{id: string, from: string, to: string, polarity?: string, delay?: boolean}[]} links
  * @param {number} [limit]
  * @param {number} [maxSteps]
@@ -58,35 +74,51 @@ export function findLoops(links, limit = MAX_LOOPS, maxSteps = MAX_STEPS) {
   const loops = [];
   let steps = 0;
   for (const start of [...outgoing.keys()].sort(byString)) {
-    // Only visit factors that sort after the start, so each cycle is found
-    // once, and only those that can get back to the start at all.
-    const back = reaching(start, incoming);
-    // Depth-first, on one shared path: next[d] is the next link to try from path[d].
+    if (loops.length >= limit || steps >= maxSteps) break;
+    // Only factors that sort after the start, so each cycle is found once,
+    // and only those that can get back to the start at all.
+    const allowed = reaching(start, incoming);
+    const blocked = new Set([start]);
+    const waiting = new Map();
+    const onPath = new Set([start]); // blocked already; kept as a plain guarantee
     const path = [start];
     const pathLinks = [];
-    const onPath = new Set(path);
-    const next = [0];
-    while (next.length && loops.length < limit && steps < maxSteps) {
-      const depth = next.length - 1;
-      const node = path[depth];
+    // Per depth: the next link to try from path[depth], and whether a loop
+    // was found below it.
+    const frames = [[0, false]];
+    while (frames.length && loops.length < limit && steps < maxSteps) {
+      const frame = frames[frames.length - 1];
+      const node = path[path.length - 1];
       const out = outgoing.get(node) || [];
-      if (next[depth] >= out.length) {
-        next.pop();
-        onPath.delete(node);
-        path.pop();
-        pathLinks.pop();
+      if (frame[0] < out.length) {
+        const link = out[frame[0]++];
+        if (link.to === start) {
+          loops.push(makeLoop(path, [...pathLinks, link.id], byId));
+          frame[1] = true;
+        } else if (allowed.has(link.to) && !blocked.has(link.to) && !onPath.has(link.to)) {
+          steps += 1;
+          blocked.add(link.to);
+          onPath.add(link.to);
+          path.push(link.to);
+          pathLinks.push(link.id);
+          frames.push([0, false]);
+        }
         continue;
       }
-      const link = out[next[depth]++];
-      if (link.to === start) {
-        loops.push(makeLoop(path, [...pathLinks, link.id], byId));
-      } else if (back.has(link.to) && !onPath.has(link.to)) {
-        steps += 1;
-        path.push(link.to);
-        pathLinks.push(link.id);
-        onPath.add(link.to);
-        next.push(0);
+      const found = frame[1];
+      if (found) {
+        unblock(node, blocked, waiting);
+      } else {
+        for (const link of out) {
+          if (!allowed.has(link.to)) continue;
+          if (!waiting.has(link.to)) waiting.set(link.to, new Set());
+          waiting.get(link.to).add(node);
+        }
       }
+      frames.pop();
+      onPath.delete(path.pop());
+      pathLinks.pop();
+      if (found && frames.length) frames[frames.length - 1][1] = true;
     }
   }
   loops.sort(
