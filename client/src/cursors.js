@@ -33,24 +33,28 @@ export function cursorLayer(awareness, spaces, readOnly) {
   if (!readOnly) {
     let last = 0;
     let timer = null;
-    let pending;
+    let pending = null; // [space, clientX, clientY], or null when the pointer left
+    // Board units are worked out only when sending: toBoard reads the
+    // viewport's position, which would force a layout on every pointer move.
     const send = () => {
       timer = null;
       last = performance.now();
-      awareness.setLocalStateField("cursor", pending);
+      let cursor = null;
+      if (pending) {
+        const [space, clientX, clientY] = pending;
+        const [x, y] = spaces[space].view.toBoard(clientX, clientY);
+        cursor = { space, x: Math.round(x), y: Math.round(y) };
+      }
+      awareness.setLocalStateField("cursor", cursor);
     };
     const update = (value) => {
       pending = value;
       if (timer !== null) return;
       const wait = CURSOR_SYNC_MS - (performance.now() - last);
-      if (wait <= 0) send();
-      else timer = setTimeout(send, wait);
+      timer = setTimeout(send, Math.max(0, wait));
     };
-    for (const [space, { viewport, view }] of Object.entries(spaces)) {
-      viewport.addEventListener("pointermove", (event) => {
-        const [x, y] = view.toBoard(event.clientX, event.clientY);
-        update({ space, x: Math.round(x), y: Math.round(y) });
-      });
+    for (const [space, { viewport }] of Object.entries(spaces)) {
+      viewport.addEventListener("pointermove", (event) => update([space, event.clientX, event.clientY]));
       viewport.addEventListener("pointerleave", () => update(null));
     }
   }
