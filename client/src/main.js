@@ -238,6 +238,7 @@ function start() {
     panel: document.getElementById("map-panel"),
     readOnly,
     view: mapView,
+    shown: () => !document.getElementById("map").hidden,
   });
 
   const add = document.getElementById("add-note");
@@ -287,6 +288,7 @@ function start() {
       tidy.hidden = toMap;
     }
     addFactor.hidden = !toMap;
+    if (toMap) map.show();
   });
 
   const toggle = document.getElementById("outline-toggle");

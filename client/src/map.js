@@ -22,7 +22,7 @@ function newId(doc) {
   return `${doc.clientID.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) {
+export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, shown = () => true }) {
   const nodes = doc.getMap("nodes");
   const links = doc.getMap("links");
   const arrows = svg("svg", { class: "map-arrows", "aria-hidden": "true" });
@@ -260,6 +260,11 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
         Math.abs(ey) > 0 ? FACTOR_H / 2 / Math.abs(ey) : Infinity,
         1,
       );
+      // Nothing to do for an arrow whose ends, marks and names are as drawn.
+      const key = [x1, y1, x2, y2, link.polarity, link.delay, link.label, inLoop.has(link.id),
+        labelOf(link.from), labelOf(link.to)].join("\u0000");
+      if (view.key === key) continue;
+      view.key = key;
       view.group.classList.toggle("highlight", inLoop.has(link.id));
       view.path.setAttribute("d", `M ${x1} ${y1} Q ${cx} ${cy} ${x2 - ex * scale} ${y2 - ey * scale}`);
       const sign = link.polarity === "-" ? "−" : "+";
@@ -348,7 +353,15 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
     return cachedLoops;
   }
 
+  // While the map is hidden, changes only mark it stale: a tablet on the
+  // notes board does not redraw a map nobody sees.
+  let stale = false;
   function render() {
+    if (!shown()) {
+      stale = true;
+      return;
+    }
+    stale = false;
     renderFactors();
     const current = validLinks();
     const loops = loopsOf(current);
@@ -360,5 +373,10 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 } }) 
   nodes.observeDeep(render);
   links.observeDeep(render);
   render();
-  return { addFactor, contentSize };
+  /** Call when the map is shown: it catches up with what changed meanwhile. */
+  function show() {
+    if (stale) render();
+  }
+
+  return { addFactor, contentSize, show };
 }
