@@ -86,13 +86,14 @@ def _singles(r: dict[str, Any], o: dict[str, Any]) -> list[list[str]]:
             f"{_ms(r.get('seed.notes_apply_max_ms'))} ms (Yjs apply + board update)",
         ],
         [
-            f"seed: {factors} factors + {links} links drawn, after they were sent",
-            f"{_ms(r.get('seed.map_ms'))} ms (of which Yjs apply + map redraw"
+            f"seed: {factors} factors + {links} links received on the notes board"
+            " (the map is drawn when shown), after they were sent",
+            f"{_ms(r.get('seed.map_ms'))} ms (of which Yjs apply"
             f" {_ms(r.get('seed.map_apply_max_ms'))} ms; the writing tablet, unthrottled,"
             f" {_ms(r.get('seed.writer_map_ms'))} ms)",
         ],
         [
-            "cold load: navigation -> Online / all notes / factors / arrows",
+            "cold load: navigation -> Online / all notes / factors' and links' data",
             " / ".join(
                 f"{_ms(r.get(f'cold.{k}_ms'))} ms" for k in ("online", "notes", "factors", "arrows")
             ),

@@ -85,6 +85,7 @@
   // (the board's observers have updated the DOM by then).
   const checks = {
     count: (selector, n) => document.querySelectorAll(selector).length >= n,
+    doc: (root, n) => (window.board?.doc.getMap(root).size || 0) >= n,
     left: (id, left) => document.querySelector(`[data-note-id="${id}"]`)?.style.left === left,
     text: (id, value) =>
       document.querySelector(`[data-note-id="${id}"] textarea`)?.value === value,
@@ -134,8 +135,10 @@
   const counts = {
     online: () => (status() ? 1 : 0),
     notes: () => document.querySelectorAll(SELECTORS.notes).length,
-    factors: () => document.querySelectorAll(SELECTORS.factors).length,
-    arrows: () => document.querySelectorAll(SELECTORS.arrows).length,
+    // The map is drawn only when shown; on the notes board its data arriving
+    // is the milestone.
+    factors: () => window.board?.doc.getMap("nodes").size || 0,
+    arrows: () => window.board?.doc.getMap("links").size || 0,
   };
   const open = Object.keys(goals).filter((name) => name in counts);
   const poll = () => {
