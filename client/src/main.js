@@ -185,6 +185,8 @@ function start() {
     doc,
     { params: { token: session.token } },
   );
+  // A read-only page announces no presence (the server would drop it anyway).
+  if (readOnly) provider.awareness.setLocalState(null);
   connectionStatus(provider);
 
   const outline = document.getElementById("outline");

@@ -139,7 +139,11 @@ async def test_drag_moves_the_note_on_both_tablets(
     x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
     await a.mouse.move(x, y)
     await a.mouse.down()
-    for step in range(1, 11):
+    for step in range(1, 6):
+        await a.mouse.move(x + 30 * step, y + 20 * step)
+    # Live: the other tablet sees the note move before the drag ends.
+    await expect(b.locator("article.note")).not_to_have_css("left", "16px")
+    for step in range(6, 11):
         await a.mouse.move(x + 30 * step, y + 20 * step)
     await a.mouse.up()
 
