@@ -161,7 +161,13 @@ function presence(provider, session, readOnly) {
 
 // Spoken by screen readers: what a keyboard drop did, for example.
 function announce(message) {
-  if (message) document.getElementById("announce").textContent = message;
+  if (!message) return;
+  // Emptied first, so that the same message twice is spoken twice.
+  const region = document.getElementById("announce");
+  region.textContent = "";
+  requestAnimationFrame(() => {
+    region.textContent = message;
+  });
 }
 
 function start() {
