@@ -54,7 +54,8 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
   /**
    * A note was dropped: group it with the note under its centre, or put it in
    * the cluster whose frame is under its centre, or take it out of its own
-   * cluster when it was dropped outside that frame. Says what it did.
+   * cluster when it was dropped more than a note's width away from the rest
+   * of that cluster. Says what it did.
    */
   function dropNote(id, note) {
     const cx = (note.get("x") || 0) + NOTE_W / 2;
@@ -64,7 +65,7 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
     if (target) {
       const [, targetNote] = target;
       const existing = targetNote.get("cluster") || "";
-      if (existing && existing === current) return "";
+      if (existing && existing === current) return `Already in ${nameOf(current)}`;
       let cid = existing;
       doc.transact(() => {
         if (!cid) {
@@ -99,8 +100,16 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
       note.set("cluster", frame);
       return `Added to ${nameOf(frame)}`;
     }
-    if (current && !within(bounds(current, id), cx, cy)) {
+    if (current) {
+      // It stays while it is within a note's width of the others (moved
+      // around inside its group, or just beside it); further away, it leaves.
+      const box = bounds(current, id);
+      const reach = box && {
+        x: box.x - NOTE_W - PAD, y: box.y - NOTE_H - PAD,
+        w: box.w + 2 * (NOTE_W + PAD), h: box.h + 2 * (NOTE_H + PAD),
+      };
       const name = nameOf(current);
+      if (within(reach, cx, cy)) return `Still in ${name}`;
       note.set("cluster", "");
       return `Taken out of ${name}`;
     }

@@ -585,6 +585,9 @@ async def test_keyboard_groups_a_note_and_takes_it_out_again(
     await expect(a.get_by_label("Cluster name")).to_be_focused()
     await a.keyboard.type("Transport")
     await expect(b.get_by_role("region", name="Cluster: Transport, 2 notes")).to_be_visible()
+    # Dropped again where it is, beside its neighbour, it stays in the group.
+    await second.press("Enter")
+    await expect(announce).to_have_text("Still in Transport")
 
     # Note 3 is dropped onto the cluster's frame, in the gap between its notes.
     third = handles.nth(2)
@@ -596,8 +599,12 @@ async def test_keyboard_groups_a_note_and_takes_it_out_again(
     await expect(announce).to_have_text("Added to Transport")
     await expect(b.get_by_role("region", name="Cluster: Transport, 3 notes")).to_be_visible()
 
-    # Moved out below the others and dropped, it leaves the cluster.
-    for _ in range(4):
+    # Moved a little, it stays; moved well away from the others, it leaves.
+    for _ in range(3):
+        await third.press("Shift+ArrowDown")
+    await third.press("Enter")
+    await expect(announce).to_have_text("Still in Transport")
+    for _ in range(5):
         await third.press("Shift+ArrowDown")
     await third.press("Enter")
     await expect(announce).to_have_text("Taken out of Transport")
