@@ -5,6 +5,7 @@ import { bindText } from "./textbinding.js";
 import { el } from "./dom.js";
 import { findLoops, MAX_LOOPS } from "./loops.js";
 import { arrowStep, liveDrag } from "./gestures.js";
+import { extentOf } from "./view.js";
 
 export const FACTOR_W = 200;
 export const FACTOR_H = 150;
@@ -96,14 +97,7 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, sh
 
   /** How far the map reaches, in board units, for "Fit". */
   function contentSize() {
-    let width = 0;
-    let height = 0;
-    for (const factor of nodes.values()) {
-      if (!(factor instanceof Y.Map)) continue;
-      width = Math.max(width, (factor.get("x") || 0) + FACTOR_W);
-      height = Math.max(height, (factor.get("y") || 0) + FACTOR_H);
-    }
-    return [width, height];
+    return extentOf([...nodes.values()].filter((factor) => factor instanceof Y.Map), FACTOR_W, FACTOR_H);
   }
 
   function chooseEnd(id) {

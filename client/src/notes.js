@@ -2,6 +2,7 @@
 import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
 import { el } from "./dom.js";
+import { extentOf } from "./view.js";
 import { arrowStep, liveDrag } from "./gestures.js";
 
 // Note colours and their names (for the colour picker's buttons).
@@ -91,14 +92,7 @@ export function orderedNotes(notes) {
 
 /** How far the notes reach, in board units, for "Fit". */
 export function notesSize(notes) {
-  let width = 0;
-  let height = 0;
-  for (const note of notes.values()) {
-    if (!isNote(note)) continue;
-    width = Math.max(width, (note.get("x") || 0) + NOTE_W);
-    height = Math.max(height, (note.get("y") || 0) + NOTE_H);
-  }
-  return [width, height];
+  return extentOf([...notes.values()].filter(isNote), NOTE_W, NOTE_H);
 }
 
 export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view = { scale: 1 } }) {

@@ -27,7 +27,7 @@ export function sketchPad(dialog, onDone) {
   let pen = PENS[0][0];
   let current = null;
 
-  const total = () => strokes.reduce((sum, stroke) => sum + stroke.points.length / 2, 0);
+  let pointCount = 0; // in all strokes, kept as they grow (checked on every move)
 
   function paint() {
     const sx = canvas.width / SKETCH_W;
@@ -59,19 +59,21 @@ export function sketchPad(dialog, onDone) {
   }
 
   canvas.addEventListener("pointerdown", (event) => {
-    if (event.button > 0 || total() >= MAX_POINTS) return;
+    if (event.button > 0 || pointCount >= MAX_POINTS) return;
     event.preventDefault();
     canvas.setPointerCapture(event.pointerId);
     current = { points: point(event), color: pen, width: PEN_WIDTH };
     strokes.push(current);
+    pointCount += 1;
     paint();
   });
   canvas.addEventListener("pointermove", (event) => {
-    if (!current || total() >= MAX_POINTS) return;
+    if (!current || pointCount >= MAX_POINTS) return;
     const [x, y] = point(event);
     const n = current.points.length;
     if (Math.hypot(x - current.points[n - 2], y - current.points[n - 1]) < MIN_STEP) return;
     current.points.push(x, y);
+    pointCount += 1;
     paint();
   });
   const lift = () => {
@@ -95,11 +97,12 @@ export function sketchPad(dialog, onDone) {
     ),
   );
   undo.addEventListener("click", () => {
-    strokes.pop();
+    pointCount -= (strokes.pop()?.points.length || 0) / 2;
     paint();
   });
   clear.addEventListener("click", () => {
     strokes = [];
+    pointCount = 0;
     paint();
   });
   dialog.querySelector(".cancel").addEventListener("click", () => dialog.close());
@@ -111,6 +114,7 @@ export function sketchPad(dialog, onDone) {
 
   return function open() {
     strokes = [];
+    pointCount = 0;
     current = null;
     paint();
     dialog.showModal();

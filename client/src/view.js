@@ -11,6 +11,17 @@ const BUTTON_STEP = 1.25;
 
 const FIT_MARGIN = 16;
 
+/** How far boxes of width × height at their items' x, y reach: [right, bottom]. */
+export function extentOf(items, width, height) {
+  let right = 0;
+  let bottom = 0;
+  for (const item of items) {
+    right = Math.max(right, (item.get("x") || 0) + width);
+    bottom = Math.max(bottom, (item.get("y") || 0) + height);
+  }
+  return [right, bottom];
+}
+
 /**
  * contentSize() gives the board units the content reaches to, as [width,
  * height] from the origin (everything on a board sits at x, y >= 0).
