@@ -248,6 +248,17 @@ async def test_system_map_loop_is_labelled_on_both_tablets(
     await expect(
         loops_b.filter(has_text=f"Going out → Isolation ({minus}): fewer visits")
     ).to_have_count(1)
+    # A delay mark shows on the arrow, in its entry and in the loop's name.
+    await a.get_by_role("button", name="Mark delay: Health to Going out").click()
+    await expect(
+        b.get_by_role("button", name=balancing.replace("(balancing)", "(balancing, with a delay)"))
+    ).to_be_visible()
+    await expect(
+        loops_b.filter(has_text=f"Health → Going out ({minus}), with a delay")
+    ).to_have_count(1)
+    await expect(b.locator(".map-arrows .arrow text").filter(has_text=f"{minus} ||")).to_have_count(
+        1
+    )
     await a.get_by_role("group", name="Map zoom").get_by_role("button", name="Fit").click()
     ARTIFACTS.mkdir(exist_ok=True)
     await a.screenshot(path=str(ARTIFACTS / "map.png"))
