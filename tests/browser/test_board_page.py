@@ -724,13 +724,17 @@ async def test_others_pointers_show_on_the_board_without_names(
     await expect(b.locator(".cursor")).to_have_count(0)
 
 
-TARGETS_TOO_SMALL = """() => [
-    ...document.querySelectorAll("button, input, textarea, select, a[href]")]
+# Measured after two frames: list entries use content-visibility: auto, and
+# an entry added this frame has no laid-out contents until the next one.
+TARGETS_TOO_SMALL = """async () => {
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  return [...document.querySelectorAll("button, input, textarea, select, a[href]")]
     .filter((node) => node.checkVisibility())
     .map((node) => [node.getAttribute("aria-label") || node.textContent.trim(),
                     node.getBoundingClientRect()])
     .filter(([, box]) => box.width < 44 || box.height < 44)
-    .map(([name, box]) => `${name}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+    .map(([name, box]) => `${name}: ${Math.round(box.width)}x${Math.round(box.height)}`);
+}"""
 
 
 async def test_every_control_is_a_44_pixel_touch_target_with_a_name(
