@@ -5,7 +5,10 @@ connection is attached to its room, frames skip the ASGI queue both ways:
 - incoming binary frames are handed to the room straight from
   ``data_received``, without pausing and resuming the socket per message;
 - outgoing frames are written to the transport as ready-made WebSocket
-  frames, one encode shared by every peer (``rooms.frame.Frame``).
+  frames, one encode shared by every peer (``rooms.frame.Frame``);
+- while a socket takes writes as they come (open, not backed up), its room
+  calls the transport's own ``write`` directly (``direct()``), and the
+  protocol calls ``on_change`` whenever that stops or starts being true.
 Close is abortive when the client does not read: after ``ABORT_AFTER``
 seconds the transport is aborted, so a stalled tablet never holds a socket.
 
@@ -25,12 +28,44 @@ EXTENSION = "board.socket"
 ABORT_AFTER = 2.0
 
 FrameHandler = Callable[[bytes], None]
+RawWrite = Callable[[bytes], object]
 
 
 class BoardSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O protocol with a direct path for attached board sockets."""
 
     on_binary: FrameHandler | None = None
+    on_change: Callable[[], None] | None = None
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    # Every path that sends a close frame sets close_sent (ours, uvicorn's
+    # keepalive timeout and parser errors, the app's close); from then on
+    # no data frame may follow, so the room must stop writing directly.
+    _close_sent = False
+
+    @property
+    def close_sent(self) -> bool:
+        return self._close_sent
+
+    @close_sent.setter
+    def close_sent(self, value: bool) -> None:
+        self._close_sent = value
+        self._changed()
+
+    def handle_close(self, event: Any) -> None:
+        super().handle_close(event)
+        self._changed()
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        self._changed()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._changed()
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -69,10 +104,18 @@ class BoardSocketProtocol(WebSocketsSansIOProtocol):
     def pause_writing(self) -> None:
         self.backed_up = True
         super().pause_writing()
+        self._changed()
 
     def resume_writing(self) -> None:
         self.backed_up = False
         super().resume_writing()
+        self._changed()
+
+    def direct(self) -> RawWrite | None:
+        """The transport's own write, while framed bytes may go straight to it."""
+        if self.close_sent or self.backed_up or self.transport.is_closing():
+            return None
+        return cast(RawWrite, self.transport.write)
 
     def write(self, frame: Frame) -> bool:
         """Write a framed message now; False if the socket is backed up."""

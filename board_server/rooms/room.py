@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from pycrdt import Doc, merge_updates
 
 from board_server.model import RoomKey, StoredDoc
 from board_server.rooms.frame import Frame
-from board_server.rooms.peer import Peer, PeerState
+from board_server.rooms.peer import Peer, PeerState, RawWrite
 from board_server.storage import Store
 from board_server.sync import (
     AwarenessMessage,
@@ -61,6 +62,23 @@ class InvalidUpdate(Exception):
         self.reason = reason
 
 
+class _Audience:
+    """Who a broadcast goes to, split into direct socket writes and the rest."""
+
+    __slots__ = ("by_peer", "others", "writes")
+
+    def __init__(self, peers: Iterable[Peer]) -> None:
+        self.by_peer: dict[Peer, RawWrite] = {}
+        self.others: list[Peer] = []
+        for peer in peers:
+            write = peer.direct()
+            if write is None:
+                self.others.append(peer)
+            else:
+                self.by_peer[peer] = write
+        self.writes = list(self.by_peer.values())
+
+
 class Room:
     """One board document shared by the peers connected to it.
 
@@ -69,6 +87,10 @@ class Room:
     frame that is encoded once and shared by every peer. A room of
     BUSY_PEERS or more flushes at most every BUSY_WINDOW seconds, so under
     load it sends fewer, bigger frames; a quiet one still sends at once.
+
+    A broadcast calls each open socket's own write with the shared bytes
+    (``Peer.direct``); only peers that are backed up or closing go through
+    ``Peer.send``. The split is cached and rebuilt after any peer changes.
     """
 
     def __init__(
@@ -88,11 +110,18 @@ class Room:
         self._flush_handle: asyncio.Handle | None = None
         self._loop = asyncio.get_running_loop()
         self._last_flush = 0.0
+        self._everyone: _Audience | None = None
+        self._aware: _Audience | None = None
+
+    def _peers_changed(self) -> None:
+        self._everyone = self._aware = None
 
     def add(self, peer: Peer) -> None:
         """Admit a peer and start the sync handshake with it."""
         self.peers.add(peer)
+        self._peers_changed()
         peer.on_close = self._peer_closing
+        peer.on_change = self._peers_changed
         if not peer.read_only:
             # Ask for what the client has that we lack (offline edits, or
             # edits that were lost when a server crashed).
@@ -108,6 +137,8 @@ class Room:
     def remove(self, peer: Peer) -> None:
         """Forget a peer and tell the others its presence is gone. Idempotent."""
         self.peers.discard(peer)
+        self._peers_changed()
+        peer.on_change = None
         self._pending_origins.discard(peer)
         removals = self.awareness.drop_owner(peer)
         if removals:
@@ -198,13 +229,38 @@ class Room:
         # A lone writer already has its own update; with several writers the
         # merged frame goes to all, which Yjs treats as idempotent.
         skip = next(iter(origins)) if len(origins) == 1 else None
-        for peer in self.peers:
-            if peer is not skip:
-                peer.send(frame)
+        self._broadcast(frame, self._audience(), skip)
 
     def _send_awareness(self, frame: Frame) -> None:
-        for peer in self.peers:
-            if peer.sees_awareness:
+        self._broadcast(frame, self._awareness_audience(), None)
+
+    def _audience(self) -> _Audience:
+        if self._everyone is None:
+            self._everyone = _Audience(self.peers)
+        return self._everyone
+
+    def _awareness_audience(self) -> _Audience:
+        if self._aware is None:
+            self._aware = _Audience(peer for peer in self.peers if peer.sees_awareness)
+        return self._aware
+
+    def _broadcast(self, frame: Frame, audience: _Audience, skip: Peer | None) -> None:
+        skip_write = audience.by_peer.get(skip) if skip is not None else None
+        wire = frame.wire
+        try:
+            for write in audience.writes:
+                if write is not skip_write:
+                    write(wire)
+        except Exception:
+            # A socket closed without telling its peer (a bug): resend to all
+            # the careful way; a second copy of a message changes nothing.
+            logger.exception("room %s: direct write failed; resending", self.key)
+            self._peers_changed()
+            for peer in list(audience.by_peer):
+                if peer is not skip:
+                    peer.send(frame)
+        for peer in audience.others:
+            if peer is not skip:
                 peer.send(frame)
 
     async def _compact(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +30,28 @@ from board_server.sync.awareness import AwarenessEntry, encode_awareness_update
 
 
 class Recorder:
-    """A transport that keeps what it is sent; the room under test is real."""
+    """A transport that keeps what it is sent; the room under test is real.
+
+    Like the board socket, it offers a direct write for wire bytes; frames
+    from either path are recorded as the client would read them.
+    """
 
     def __init__(self) -> None:
         self.frames: list[bytes] = []
-        self.sent: list[Frame] = []
+        self.wires: list[bytes] = []
         self.closed: tuple[int, str] | None = None
+        self.on_change: Callable[[], None] | None = None
 
     def write(self, frame: Frame) -> bool:
-        self.sent.append(frame)
-        self.frames.append(frame.data)
+        self.write_wire(frame.wire)
         return True
+
+    def direct(self) -> Callable[[bytes], object] | None:
+        return None if self.closed else self.write_wire
+
+    def write_wire(self, wire: bytes) -> None:
+        self.wires.append(wire)
+        self.frames.append(unframe(wire))
 
     async def drain(self) -> None:
         return None
@@ -50,7 +61,18 @@ class Recorder:
 
     def clear(self) -> None:
         self.frames.clear()
-        self.sent.clear()
+        self.wires.clear()
+
+
+def unframe(wire: bytes) -> bytes:
+    """The payload of one unmasked binary frame, as a client reads it."""
+    assert wire[0] == 0x82
+    length = wire[1]
+    if length == 126:
+        return wire[4:]
+    if length == 127:
+        return wire[10:]
+    return wire[2:]
 
 
 @pytest.fixture
@@ -95,10 +117,131 @@ async def test_one_encoded_frame_is_shared_and_the_sender_is_skipped(room: Room)
     await settle()
     assert rec_a.frames == []
     assert rec_b.frames == [encode_sync_update(update)]
-    # One Frame object, so one WebSocket encoding, shared by both peers.
-    assert rec_b.sent[0] is rec_c.sent[0]
-    assert rec_b.sent[0].wire is rec_c.sent[0].wire
+    # One WebSocket encoding, the same bytes object, written to both peers.
+    assert rec_b.wires[0] is rec_c.wires[0]
     for peer in (a, b, c):
+        peer.close(1000, "test over")
+
+
+class Stalling(Recorder):
+    """A recorder whose socket can back up, like a tablet that stops reading."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.backed_up = False
+        self.resumed = asyncio.Event()
+        self.direct_writes = 0
+
+    def write(self, frame: Frame) -> bool:
+        return False if self.backed_up else super().write(frame)
+
+    def direct(self) -> Callable[[bytes], object] | None:
+        return None if self.backed_up or self.closed else self.count_direct
+
+    def write_wire(self, wire: bytes) -> None:
+        assert self.closed is None, "written after close"
+        super().write_wire(wire)
+
+    def count_direct(self, wire: bytes) -> None:
+        self.direct_writes += 1
+        self.write_wire(wire)
+
+    def back_up(self, value: bool) -> None:
+        self.backed_up = value
+        if value:
+            self.resumed.clear()
+        else:
+            self.resumed.set()
+        assert self.on_change is not None
+        self.on_change()
+
+    async def drain(self) -> None:
+        await self.resumed.wait()
+
+
+def stalling_peer() -> tuple[Peer, Stalling]:
+    recorder = Stalling()
+    peer = Peer(recorder, read_only=False, sees_awareness=True, queue_limit=64, label="s")
+    return peer, recorder
+
+
+async def test_a_backed_up_peer_gets_every_frame_in_order_without_holding_the_others(
+    room: Room,
+) -> None:
+    (writer, _), (reader, rec_reader) = make_peer(), make_peer()
+    slow, rec_slow = stalling_peer()
+    for peer in (writer, reader, slow):
+        room.add(peer)
+    await settle()
+    rec_reader.clear()
+    rec_slow.clear()
+    updates = [edit(f"v{i}") for i in range(4)]
+    room.receive(writer, encode_sync_update(updates[0]))
+    await settle()
+    assert rec_slow.direct_writes == 1
+    rec_slow.back_up(True)
+    for update in updates[1:3]:
+        room.receive(writer, encode_sync_update(update))
+        await settle()
+    # The reader is not held up; the backed-up peer has nothing new yet.
+    assert rec_reader.frames == [encode_sync_update(u) for u in updates[:3]]
+    assert rec_slow.frames == [encode_sync_update(updates[0])]
+    rec_slow.back_up(False)
+    await settle()
+    room.receive(writer, encode_sync_update(updates[3]))
+    await settle()
+    # Nothing lost, nothing reordered, and direct writes again once drained.
+    assert rec_slow.frames == [encode_sync_update(u) for u in updates]
+    assert rec_slow.direct_writes == 2
+    for peer in (writer, reader, slow):
+        peer.close(1000, "test over")
+
+
+async def test_a_closed_peer_gets_no_frame_even_before_it_leaves_the_room(room: Room) -> None:
+    (writer, _), (reader, rec_reader) = make_peer(), make_peer()
+    closing, rec_closing = stalling_peer()
+    for peer in (writer, reader, closing):
+        room.add(peer)
+    first, second = edit("one"), edit("two")
+    room.receive(writer, encode_sync_update(first))
+    await settle()
+    assert rec_closing.direct_writes == 1
+    # Closed, and still in room.peers until the room's deferred remove runs.
+    closing.close(1000, "bye")
+    assert closing in room.peers
+    room.receive(writer, encode_sync_update(second))
+    room._flush()
+    assert rec_closing.frames[-1] == encode_sync_update(first)
+    assert rec_reader.frames[-1] == encode_sync_update(second)
+    for peer in (writer, reader):
+        peer.close(1000, "test over")
+
+
+async def test_a_failing_direct_write_falls_back_to_sending_to_everyone(
+    room: Room, caplog: pytest.LogCaptureFixture
+) -> None:
+    (writer, _), (a, rec_a), (b, rec_b) = make_peer(), make_peer(), make_peer()
+    for peer in (writer, a, b):
+        room.add(peer)
+    await settle()
+    rec_a.clear()
+    rec_b.clear()
+
+    def broken(wire: bytes) -> None:
+        raise RuntimeError("unable to perform operation; the handler is closed")
+
+    rec_a.direct = lambda: broken  # type: ignore[method-assign]
+    assert rec_a.on_change is not None
+    rec_a.on_change()
+    update = edit("still arrives")
+    room.receive(writer, encode_sync_update(update))
+    await settle()
+    # a's direct write failed, so everyone got the frame the careful way (b
+    # may have it twice, which Yjs ignores); the room keeps working.
+    assert rec_a.frames == [encode_sync_update(update)]
+    assert set(rec_b.frames) == {encode_sync_update(update)}
+    assert [r.getMessage() for r in caplog.records] == ["room w/r1: direct write failed; resending"]
+    for peer in (writer, a, b):
         peer.close(1000, "test over")
 
 
