@@ -31,6 +31,9 @@ class Config:
     compact_threshold: int = 500
     commit_interval: float = 0.05
     room_capacity: int = 10
+    # A WebSocket ping every ping_interval seconds; a socket that does not
+    # answer within as long again is closed with 1011.
+    ping_interval: float = 20.0
     log_level: str = "info"
 
     @property

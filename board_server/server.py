@@ -39,6 +39,8 @@ def build_server(
             ws=BoardSocketProtocol,
             ws_per_message_deflate=False,
             ws_max_size=config.max_message_bytes,
+            ws_ping_interval=config.ping_interval,
+            ws_ping_timeout=config.ping_interval,
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=5,

@@ -4,6 +4,11 @@ Starlette still runs the connection (auth, room lookup, lifetime), but once a
 connection is attached to its room, frames skip the ASGI queue both ways:
 - incoming binary frames are handed to the room straight from
   ``data_received``, without pausing and resuming the socket per message;
+- complete, final, masked binary frames and pongs are parsed here
+  (``_receive_frames``); at the first frame of any other kind (close, ping,
+  text, fragment, oversize, bad framing) the connection hands that frame and
+  everything after it to websockets' parser for good, so every edge case of
+  RFC 6455 stays with websockets;
 - outgoing frames are written to the transport as ready-made WebSocket
   frames, one encode shared by every peer (``rooms.frame.Frame``);
 - while a socket takes writes as they come (open, not backed up), its room
@@ -21,6 +26,13 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame as WsFrame
+from websockets.frames import Opcode
+
+try:
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - websockets built without its C extension
+    from websockets.utils import apply_mask
 
 from board_server.rooms.frame import Frame
 
@@ -29,6 +41,11 @@ ABORT_AFTER = 2.0
 
 FrameHandler = Callable[[bytes], None]
 RawWrite = Callable[[bytes], object]
+
+_FIN_BINARY = 0x82
+_FIN_PONG = 0x8A
+_MASKED = 0x80
+_MAX_CONTROL = 125
 
 
 class BoardSocketProtocol(WebSocketsSansIOProtocol):
@@ -72,6 +89,79 @@ class BoardSocketProtocol(WebSocketsSansIOProtocol):
         if self.handshake_initiated and not self.close_sent:
             extensions = cast(dict[str, Any], self.scope["extensions"])
             extensions[EXTENSION] = {"socket": self}
+            # websockets has parsed the request and no byte after it: its
+            # frame parser sits at a frame boundary, so ours can take over.
+            if not self.conn.reader.buffer:
+                self._partial = bytearray()
+
+    # Bytes of an incomplete frame while this protocol parses frames itself;
+    # None while websockets parses them (before the handshake, and for good
+    # after the first frame this parser leaves to it).
+    _partial: bytearray | None = None
+
+    @property
+    def parses_frames(self) -> bool:
+        """True while incoming frames skip websockets' parser."""
+        return self._partial is not None
+
+    def data_received(self, data: bytes) -> None:
+        if self._partial is None:
+            super().data_received(data)
+        else:
+            self._receive_frames(data)
+
+    def _receive_frames(self, data: bytes) -> None:
+        partial = self._partial
+        assert partial is not None
+        if partial:
+            partial += data
+            data = bytes(partial)
+            partial.clear()
+        size = len(data)
+        limit = self.conn.max_message_size
+        start = 0
+        while size - start >= 2:
+            first, second = data[start], data[start + 1]
+            if (first != _FIN_BINARY and first != _FIN_PONG) or second < _MASKED:
+                self._leave_to_websockets(data[start:])
+                return
+            length = second & 0x7F
+            head = start + 2
+            if length == 126:
+                if size - head < 2:
+                    break
+                length = int.from_bytes(data[head : head + 2], "big")
+                head += 2
+            elif length == 127:
+                if size - head < 8:
+                    break
+                length = int.from_bytes(data[head : head + 8], "big")
+                head += 8
+            if (limit is not None and length > limit) or (
+                first == _FIN_PONG and length > _MAX_CONTROL
+            ):
+                self._leave_to_websockets(data[start:])
+                return
+            end = head + 4 + length
+            if end > size:
+                break
+            payload = apply_mask(data[head + 4 : end], data[head : head + 4])
+            start = end
+            if first == _FIN_PONG:
+                self.handle_pong(WsFrame(Opcode.PONG, payload))
+            elif self.on_binary is not None and not self.close_sent:
+                self.on_binary(payload)
+            else:
+                # Not attached yet, or closing: as uvicorn would (queue or drop).
+                self.curr_msg_data_type = "bytes"
+                self.frames = [payload]
+                self.send_receive_event_to_app()
+        if start < size:
+            partial += data[start:]
+
+    def _leave_to_websockets(self, rest: bytes) -> None:
+        self._partial = None
+        super().data_received(rest)
 
     def attach(self, on_binary: FrameHandler) -> None:
         """Route binary frames to on_binary from now on, starting with those queued."""
