@@ -98,6 +98,8 @@ class BoardSocketProtocol(WebSocketsSansIOProtocol):
     # None while websockets parses them (before the handshake, and for good
     # after the first frame this parser leaves to it).
     _partial: bytearray | None = None
+    # The size of the frame that _partial starts, once its header is in.
+    _awaiting = 0
 
     @property
     def parses_frames(self) -> bool:
@@ -115,11 +117,14 @@ class BoardSocketProtocol(WebSocketsSansIOProtocol):
         assert partial is not None
         if partial:
             partial += data
+            if len(partial) < self._awaiting:
+                return  # a big frame still arriving: no copy per chunk
             data = bytes(partial)
             partial.clear()
         size = len(data)
         limit = self.conn.max_message_size
         start = 0
+        awaiting = 0
         while size - start >= 2:
             first, second = data[start], data[start + 1]
             if (first != _FIN_BINARY and first != _FIN_PONG) or second < _MASKED:
@@ -144,6 +149,7 @@ class BoardSocketProtocol(WebSocketsSansIOProtocol):
                 return
             end = head + 4 + length
             if end > size:
+                awaiting = end - start
                 break
             payload = apply_mask(data[head + 4 : end], data[head : head + 4])
             start = end
@@ -158,6 +164,7 @@ class BoardSocketProtocol(WebSocketsSansIOProtocol):
                 self.send_receive_event_to_app()
         if start < size:
             partial += data[start:]
+        self._awaiting = awaiting
 
     def _leave_to_websockets(self, rest: bytes) -> None:
         self._partial = None

@@ -147,6 +147,17 @@ async def test_frames_split_anywhere_or_run_together_all_arrive(
         await room.wait_until(lambda: len(notes) == 60, timeout=10)
         assert notes["n59"] == "note 59"
         assert notes["n1"] == "x" * 70_000
+        # A big frame arriving in slow pieces, with nothing after it.
+        room_doc: Doc[Any] = Doc()
+        room_doc.apply_update(room.doc.get_update())
+        big_updates: list[bytes] = []
+        room_doc.observe(lambda event: big_updates.append(event.update))
+        room_doc.get("notes", type=Map)["last"] = "y" * 50_000
+        last = raw.framed(Opcode.BINARY, encode_sync_update(big_updates[0]))
+        for piece in (last[:3], last[3:20_000], last[20_000:-1], last[-1:]):
+            await raw.send_raw(piece)
+            await asyncio.sleep(0.05)
+        await room.wait_until(lambda: notes.get("last") == "y" * 50_000, timeout=5)
         # All of it was read by the board's own parser.
         assert server_socket(server, workshop).parses_frames
         assert not raw.closed.is_set()
