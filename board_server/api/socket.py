@@ -35,12 +35,12 @@ except ImportError:  # pragma: no cover - websockets built without its C extensi
     from websockets.utils import apply_mask
 
 from board_server.rooms.frame import Frame
+from board_server.rooms.peer import RawWrite
 
 EXTENSION = "board.socket"
 ABORT_AFTER = 2.0
 
 FrameHandler = Callable[[bytes], None]
-RawWrite = Callable[[bytes], object]
 
 _FIN_BINARY = 0x82
 _FIN_PONG = 0x8A
