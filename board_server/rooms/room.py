@@ -256,7 +256,7 @@ class Room:
             # the careful way; a second copy of a message changes nothing.
             logger.exception("room %s: direct write failed; resending", self.key)
             self._peers_changed()
-            for peer in list(audience.by_peer):
+            for peer in audience.by_peer:
                 if peer is not skip:
                     peer.send(frame)
         for peer in audience.others:
