@@ -92,7 +92,9 @@ async def _plan_ours(
     for first in range(0, rooms, ROOMS_PER_WORKSHOP):
         names = [f"{tag}-{i}" for i in range(first, min(rooms, first + ROOMS_PER_WORKSHOP))]
         workshop = await post_json(
-            f"{base}/api/workshops", {"title": f"bench {tag}", "rooms": names}, ADMIN_TOKEN
+            f"{base}/api/workshops",
+            {"title": f"bench {tag}", "rooms": names, "room_capacity": max(writers, 1)},
+            ADMIN_TOKEN,
         )
         wid = workshop["id"]
         viewer = await post_json(

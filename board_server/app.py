@@ -20,8 +20,7 @@ from board_server.auth import TokenSigner
 from board_server.config import Config
 from board_server.rooms import RoomRegistry
 from board_server.services import Services
-from board_server.storage import Store
-from board_server.storage.sqlite import SQLiteStore
+from board_server.storage import open_store
 from board_server.workshop import WorkshopError, WorkshopService
 
 logger = logging.getLogger("board.server")
@@ -29,13 +28,6 @@ logger = logging.getLogger("board.server")
 STATIC_DIR = Path(__file__).parent / "static"
 
 ReadyHook = Callable[[Services], Awaitable[None]]
-
-
-def build_store(config: Config) -> Store:
-    """The store the config asks for; backend selection lives only here."""
-    if config.redis_url:
-        raise NotImplementedError("the Redis store arrives with the scale-out issue")
-    return SQLiteStore(config.data_dir / "board.sqlite3", commit_interval=config.commit_interval)
 
 
 def _page(name: str) -> Callable[[Request], Awaitable[Response]]:
@@ -57,7 +49,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = build_store(config)
+        store = open_store(config)
         await store.start()
         signer = TokenSigner(secret)
         rooms = RoomRegistry(
@@ -74,6 +66,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
                 signer,
                 token_ttl=config.token_ttl_seconds,
                 room_capacity=config.room_capacity,
+                seat_grace=config.seat_grace_seconds,
             ),
             rooms=rooms,
         )

@@ -10,37 +10,153 @@ import os
 import signal
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from board_server.config import Config
+from board_server.export import EXPORT_FORMATS, run_export
 from board_server.logs import configure_logging
+from board_server.netaddr import base_url, listens_locally
 from board_server.server import build_server
 from board_server.services import Services
 
+_DESCRIPTION = """\
+A collaborative board for co-creation workshops. Tablets join with a code
+and work on their table's board; everything is kept in the data folder.
+
+  board-server                        serve on this computer only
+  board-server --host 0.0.0.0         serve the tablets on this network
+  board-server export CODE -o out.md  write a workshop's outcomes
+"""
+
+_EPILOG = """\
+On start the server prints its links: keep the admin link private, it can
+create workshops. More in docs/deployment.md.
+"""
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="board-server", description=__doc__)
-    sub = parser.add_subparsers(dest="command")
-    serve = sub.add_parser("serve", help="run the server (the default)")
+    parser = argparse.ArgumentParser(
+        prog="board-server",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{serve,export}")
+    serve = sub.add_parser(
+        "serve",
+        help="run the server (what board-server does with no command)",
+        description="Run the server until Ctrl+C or SIGTERM.",
+    )
     _add_serve_options(serve)
-    export = sub.add_parser("export", help="write a workshop's outcomes to a file")
-    export.add_argument("workshop_id")
-    export.add_argument("--format", choices=["md", "csv", "json", "svg", "pdf"], default="md")
-    export.add_argument("-o", "--output", type=Path, required=True)
-    export.add_argument("--data-dir", type=Path, default=None)
-    export.add_argument("--redis-url", default=None)
+    export = sub.add_parser(
+        "export",
+        help="write a workshop's outcomes to a file",
+        description="Write a workshop's notes, groups, system map and loops to a file. "
+        "It can run while the server is running.",
+    )
+    export.add_argument("workshop", metavar="WORKSHOP", help="the workshop's join code or id")
+    export.add_argument(
+        "--format",
+        choices=sorted(EXPORT_FORMATS),
+        default="md",
+        help="md (readable), csv (one row per note) or json (everything)",
+    )
+    export.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="the file to write, or - for standard output",
+    )
+    _add_store_options(export)
     return parser
 
 
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where workshops are kept (default ./board-data, or $BOARD_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=None,
+        metavar="URL",
+        help="keep workshops in Redis instead (not available yet)",
+    )
+
+
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--redis-url", default=None)
-    parser.add_argument("--admin-token", default=None)
-    parser.add_argument("--secret", default=None, help="token signing key")
-    parser.add_argument("--demo", action="store_true", help="create a demo workshop")
-    parser.add_argument("--idle-unload-seconds", type=float, default=Config.idle_unload_seconds)
-    parser.add_argument("--log-level", default=Config.log_level)
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on: 127.0.0.1 (the default) serves this "
+        "computer only; 0.0.0.0 serves tablets on the network",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port to listen on (0: any free port)",
+    )
+    parser.add_argument(
+        "--public-url",
+        default=None,
+        metavar="URL",
+        help="the address tablets use, for links and QR codes, e.g. "
+        "https://board.example.org behind a proxy (or $BOARD_PUBLIC_URL)",
+    )
+    _add_store_options(parser)
+    parser.add_argument(
+        "--admin-token",
+        default=None,
+        metavar="TOKEN",
+        help="the admin link's token (default: made once, kept in the "
+        "data folder; or $BOARD_ADMIN_TOKEN)",
+    )
+    parser.add_argument(
+        "--secret",
+        default=None,
+        help="the key that signs every token (default: made once, kept in "
+        "the data folder; or $BOARD_SECRET)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="also create a demo workshop with four tables and print its links",
+    )
+    parser.add_argument(
+        "--idle-unload-seconds",
+        type=float,
+        default=Config.idle_unload_seconds,
+        metavar="SECONDS",
+        help="free a board's memory this long after its last tablet leaves",
+    )
+    parser.add_argument(
+        "--seat-grace-seconds",
+        type=float,
+        default=Config.seat_grace_seconds,
+        metavar="SECONDS",
+        help="give back a seat whose tablet joined but never connected "
+        "after this long (default 300)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=Config.log_level,
+        choices=["debug", "info", "warning", "error"],
+        help="how much to log",
+    )
+
+
+def _public_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"--public-url must look like https://board.example.org, not {value!r}")
+    return value.rstrip("/")
 
 
 def config_from(args: argparse.Namespace, env: dict[str, str]) -> Config:
@@ -52,23 +168,37 @@ def config_from(args: argparse.Namespace, env: dict[str, str]) -> Config:
     return Config(
         host=args.host,
         port=args.port,
+        public_url=_public_url(args.public_url or env.get("BOARD_PUBLIC_URL")),
         data_dir=data_dir,
         redis_url=redis_url,
         admin_token=args.admin_token or env.get("BOARD_ADMIN_TOKEN") or None,
         secret=args.secret or env.get("BOARD_SECRET") or None,
         demo=args.demo,
         idle_unload_seconds=args.idle_unload_seconds,
+        seat_grace_seconds=args.seat_grace_seconds,
         log_level=args.log_level,
     )
+
+
+def _port_note(config: Config) -> str:
+    """Where the server listens, when the public address does not say it."""
+    if config.http_url.endswith(f":{config.port}"):
+        return ""
+    return f" (port {config.port} on {config.host})"
 
 
 async def _announce(services: Services) -> None:
     """Print the links a facilitator needs, Jupyter-style, to stdout."""
     config = services.config
     lines = [
-        f"Board server running at {config.http_url}",
+        f"Board server running at {config.http_url}{_port_note(config)}",
         f"Admin (keep this link private): {config.http_url}/admin?token={config.admin_token}",
     ]
+    if listens_locally(config.host) and config.http_url == base_url("localhost", config.port):
+        lines.append(
+            "Only this computer can open these links. For tablets on the same Wi-Fi, "
+            "start with --host 0.0.0.0 (make run HOST=0.0.0.0)."
+        )
     if config.demo:
         workshop, _ = await services.workshops.ensure_demo()
         lines += [
@@ -106,13 +236,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
     env = dict(os.environ)
-    config = config_from(args, env)
+    try:
+        config = config_from(args, env)
+    except ValueError as exc:
+        parser.error(str(exc))
     if config.redis_url:
         parser.error("--redis-url / BOARD_REDIS_URL: the Redis store is not available yet")
     if args.command == "export":
-        from board_server.export import run_export
-
-        sys.exit(run_export(config, args.workshop_id, args.format, args.output))
+        sys.exit(run_export(config, args.workshop, args.format, args.output))
     serve(config)
 
 

@@ -11,6 +11,8 @@ import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from board_server.netaddr import base_url
+
 
 @dataclass(frozen=True)
 class Config:
@@ -20,6 +22,9 @@ class Config:
     port: int = 8000
     data_dir: Path = Path("board-data")
     redis_url: str | None = None
+    # The address in every link the server prints or serves; without it,
+    # server.build_server works one out from the host and the network.
+    public_url: str | None = None
     admin_token: str | None = field(default=None, repr=False)
     secret: str | None = field(default=None, repr=False)
     demo: bool = False
@@ -31,6 +36,9 @@ class Config:
     compact_threshold: int = 500
     commit_interval: float = 0.05
     room_capacity: int = 10
+    # A seat taken by a join whose tablet never connects is given back after
+    # this long; a tablet that has connected keeps its seat until it leaves.
+    seat_grace_seconds: float = 300.0
     # A WebSocket ping every ping_interval seconds; a socket that does not
     # answer within as long again is closed with 1011.
     ping_interval: float = 20.0
@@ -38,9 +46,10 @@ class Config:
 
     @property
     def http_url(self) -> str:
-        """Base URL for links printed on start."""
-        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}"
+        """Base URL of every link the server prints or serves, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return base_url("localhost", self.port)
 
 
 def _load_or_create(path: Path, nbytes: int) -> str:

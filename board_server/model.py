@@ -52,13 +52,28 @@ class Workshop:
 
 @dataclass(frozen=True)
 class Participant:
-    """Someone who joined with the code; the name may be a nickname."""
+    """Someone who joined with the code; the name may be a nickname.
+
+    They hold a seat in their room from the moment they join. Once their
+    tablet has connected (``connected``), the seat is theirs until they leave
+    (``left``), however long they are offline; a join whose tablet never
+    connects gives its seat back after a grace period (see ``holds_seat``).
+    """
 
     id: str
     workshop_id: str
     room_id: str
     name: str
     created: float
+    connected: float | None = None
+    left: float | None = None
+
+    def holds_seat(self, lapse_before: float) -> bool:
+        """Whether this participant counts in its room's headcount, given that
+        seats of joins made before lapse_before that never connected have lapsed."""
+        if self.left is not None:
+            return False
+        return self.connected is not None or self.created >= lapse_before
 
 
 @dataclass(frozen=True)

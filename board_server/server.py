@@ -10,6 +10,7 @@ import uvicorn
 from board_server.api.socket import BoardSocketProtocol
 from board_server.app import ReadyHook, create_app
 from board_server.config import Config, with_secrets
+from board_server.netaddr import public_base_url
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -26,10 +27,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
 def build_server(
     config: Config, *, on_ready: ReadyHook | None = None
 ) -> tuple[uvicorn.Server, socket.socket, Config]:
-    """Bind, fill in secrets and the real port, and build the uvicorn server."""
+    """Bind, fill in secrets, the real port and the links' address, and build the server."""
     config = with_secrets(config)
     sock = bind_socket(config.host, config.port)
-    config = replace(config, port=sock.getsockname()[1])
+    port = sock.getsockname()[1]
+    config = replace(
+        config, port=port, public_url=config.public_url or public_base_url(config.host, port)
+    )
     app = create_app(config, on_ready=on_ready)
     server = uvicorn.Server(
         uvicorn.Config(

@@ -37,13 +37,15 @@ class RunningServer:
     ws_url: str
 
     async def create_workshop(
-        self, title: str = "Test workshop", rooms: tuple[str, ...] = ("Table 1", "Table 2")
+        self,
+        title: str = "Test workshop",
+        rooms: tuple[str, ...] = ("Table 1", "Table 2"),
+        room_capacity: int | None = None,
     ) -> dict[str, Any]:
-        return await post_json(
-            f"{self.http_url}/api/workshops",
-            {"title": title, "rooms": list(rooms)},
-            self.config.admin_token,
-        )
+        body: dict[str, Any] = {"title": title, "rooms": list(rooms)}
+        if room_capacity is not None:
+            body["room_capacity"] = room_capacity
+        return await post_json(f"{self.http_url}/api/workshops", body, self.config.admin_token)
 
     async def join(self, code: str, name: str = "Ann", room: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"code": code, "name": name}
@@ -90,6 +92,48 @@ async def start_server(data_dir: Path, **overrides: Any) -> tuple[RunningServer,
         sock.close()
 
     return running, stop
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's Chromium through Playwright (never a downloaded browser)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture
+async def spawn() -> AsyncIterator[Callable[[], Any]]:
+    """A factory of ServerProcess objects; any left running are killed afterwards."""
+    from serverproc import ServerProcess
+
+    made: list[ServerProcess] = []
+
+    def make() -> ServerProcess:
+        server = ServerProcess()
+        made.append(server)
+        return server
+
+    yield make
+    for server in made:
+        if server.proc is not None:
+            await server.kill()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from conftest import RunningServer
 from pycrdt import Map
@@ -13,7 +12,8 @@ from board_server.client import BoardClient
 CLIENTS = 65
 
 
-async def test_burst_join_new_room(server: RunningServer, workshop: dict[str, Any]) -> None:
+async def test_burst_join_new_room(server: RunningServer) -> None:
+    workshop = await server.create_workshop(room_capacity=CLIENTS)
     tokens = [
         (await server.join(workshop["join_code"], f"P{i}", room="r1"))["token"]
         for i in range(CLIENTS)

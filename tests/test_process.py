@@ -12,172 +12,23 @@ import contextlib
 import csv
 import io
 import json
-import os
 import re
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from pycrdt import Doc, Map, Text
+from serverproc import ServerProcess, _child_env
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from board_server.auth import TokenSigner
 from board_server.client import BoardClient, join, post_json
-
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 20.0
-
-_RUNNING = re.compile(r"Board server running at (http://\S+):(\d+)\s*$")
-_ADMIN = re.compile(r"Admin \(keep this link private\): \S+/admin\?token=(\S+)\s*$")
-_JOIN_CODE = re.compile(r"^\s+Join code: (\S+)\s*$")
-
-
-def _child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """This process's environment without BOARD_* settings, plus extra."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("BOARD_")}
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra or {})
-    return env
-
-
-class ServerProcess:
-    """``board-server serve`` in a child process, with its output collected."""
-
-    def __init__(self) -> None:
-        self.proc: asyncio.subprocess.Process | None = None
-        self.stdout_lines: list[str] = []
-        self.stderr_lines: list[str] = []
-        self.port = 0
-        self.printed_url = ""
-        self.admin_url = ""
-        self.admin_token = ""
-        self.join_code = ""
-        self._readers: list[asyncio.Task[None]] = []
-
-    @property
-    def http_url(self) -> str:
-        """The URL clients use: the server listens on 127.0.0.1 only."""
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def stdout(self) -> str:
-        return "\n".join(self.stdout_lines)
-
-    @property
-    def stderr(self) -> str:
-        return "\n".join(self.stderr_lines)
-
-    async def start(
-        self,
-        data_dir: Path | None,
-        port: int = 0,
-        extra_args: Sequence[str] = (),
-        *,
-        demo: bool = True,
-        env: Mapping[str, str] | None = None,
-        cwd: Path | None = None,
-    ) -> None:
-        """Spawn the server and wait until it has printed its links."""
-        args = [sys.executable, "-m", "board_server.cli", "serve", "--port", str(port)]
-        if data_dir is not None:
-            args += ["--data-dir", str(data_dir)]
-        if demo:
-            args.append("--demo")
-        args += list(extra_args)
-        self.proc = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=_child_env(env),
-            cwd=cwd,
-        )
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        self._readers.append(
-            asyncio.create_task(self._collect(self.proc.stderr, self.stderr_lines))
-        )
-        try:
-            async with asyncio.timeout(START_TIMEOUT):
-                await self._read_announcement(self.proc.stdout, demo=demo)
-        except BaseException:
-            await self.kill()
-            raise
-        # Keep draining stdout (the join links) so the child never blocks on it.
-        self._readers.append(
-            asyncio.create_task(self._collect(self.proc.stdout, self.stdout_lines))
-        )
-
-    async def _read_announcement(self, stream: asyncio.StreamReader, *, demo: bool) -> None:
-        while not (self.port and self.admin_token and (self.join_code or not demo)):
-            raw = await stream.readline()
-            if not raw:
-                await self._wait_exit()
-                raise RuntimeError(
-                    f"server exited before it was ready (code {self.returncode}):\n{self.stderr}"
-                )
-            line = raw.decode("utf-8", "replace").rstrip("\n")
-            self.stdout_lines.append(line)
-            if match := _RUNNING.search(line):
-                self.printed_url = f"{match[1]}:{match[2]}"
-                self.port = int(match[2])
-            elif match := _ADMIN.search(line):
-                self.admin_url = line.split(": ", 1)[1].strip()
-                self.admin_token = match[1]
-            elif match := _JOIN_CODE.search(line):
-                self.join_code = match[1]
-
-    @staticmethod
-    async def _collect(stream: asyncio.StreamReader, lines: list[str]) -> None:
-        while raw := await stream.readline():
-            lines.append(raw.decode("utf-8", "replace").rstrip("\n"))
-
-    @property
-    def returncode(self) -> int | None:
-        return None if self.proc is None else self.proc.returncode
-
-    async def _wait_exit(self) -> int:
-        """Wait (bounded) for the child to exit and its output to be read in full."""
-        assert self.proc is not None
-        async with asyncio.timeout(STOP_TIMEOUT):
-            code = await self.proc.wait()
-            await asyncio.gather(*self._readers, return_exceptions=True)
-        return code
-
-    async def terminate(self) -> int:
-        """SIGTERM, as a service manager stops the server; returns the exit code."""
-        assert self.proc is not None
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return await self._wait_exit()
-
-    async def kill(self) -> int:
-        """SIGKILL: a crash, with no chance to flush anything."""
-        assert self.proc is not None
-        if self.proc.returncode is None:
-            self.proc.kill()
-        return await self._wait_exit()
-
-
-@pytest.fixture
-async def spawn() -> AsyncIterator[Callable[[], ServerProcess]]:
-    """A factory of ServerProcess objects; any left running are killed afterwards."""
-    made: list[ServerProcess] = []
-
-    def make() -> ServerProcess:
-        server = ServerProcess()
-        made.append(server)
-        return server
-
-    yield make
-    for server in made:
-        if server.proc is not None:
-            await server.kill()
 
 
 @pytest.fixture
@@ -238,6 +89,11 @@ async def test_restart_keeps_everything(
     await first.start(data)
     assert first.printed_url == f"http://localhost:{first.port}"
     assert "Demo workshop 'Demo workshop' (id demo)" in first.stdout_lines
+    # On 127.0.0.1 alone, one line says how to let the tablets in.
+    assert (
+        "Only this computer can open these links. For tablets on the same Wi-Fi, "
+        "start with --host 0.0.0.0 (make run HOST=0.0.0.0)."
+    ) in first.stdout_lines
 
     writer = await join_room(first, clients, "Ann")
     reader = await join_room(first, clients, "Ben")
@@ -577,7 +433,69 @@ async def test_export_cli_writes_outcomes(
     assert "no workshop" in missing.stderr
     assert not (tmp_path / "x").exists()
 
+    # The join code names the workshop too, and "-o -" writes to standard output.
+    by_code = await _export(data, tmp_path, server.join_code.lower(), "--format", "md", "-o", "-")
+    assert by_code.returncode == 0, by_code.stderr
+    assert by_code.stdout == markdown
+    assert not (tmp_path / "-").exists()
+
+    # Only the formats that work are offered.
     pdf = await _export(data, tmp_path, "demo", "--format", "pdf", "-o", str(tmp_path / "o.pdf"))
     assert pdf.returncode == 2
-    assert "pdf export is not available yet" in pdf.stderr
+    assert "invalid choice: 'pdf' (choose from 'csv', 'json', 'md')" in pdf.stderr
     assert not (tmp_path / "o.pdf").exists()
+
+    # A data folder that holds no workshops is refused, and nothing is created.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    lost = await _export(tmp_path / "nothing-here", elsewhere, "demo", "-o", "-")
+    assert lost.returncode == 2
+    assert f"no workshops are kept in {tmp_path / 'nothing-here'}" in lost.stderr
+    assert lost.stdout == ""
+    assert not (tmp_path / "nothing-here").exists()
+    assert list(elsewhere.iterdir()) == []
+
+
+async def test_public_url_is_in_every_link(
+    tmp_path: Path, spawn: Callable[[], ServerProcess]
+) -> None:
+    server = spawn()
+    await server.start(tmp_path / "data", extra_args=["--public-url", "https://board.example.org/"])
+    public = "https://board.example.org"
+    assert server.printed_url == public
+    await wait_for(lambda: any("Table 4:" in line for line in server.stdout_lines))
+    links = [word for line in server.stdout_lines for word in line.split() if "://" in word]
+    assert len(links) == 2 + 1 + 4  # board, admin, the demo's join link and its four rooms
+    assert all(link.startswith(f"{public}/") or link == public for link in links), links
+    assert f"  Join link: {public}/join/{server.join_code}" in server.stdout_lines
+    assert not any("Only this computer" in line for line in server.stdout_lines)
+    # The API gives the same links to the pages.
+    answer = await post_json(
+        f"{server.http_url}/api/workshops", {"title": "Hall", "rooms": ["A"]}, server.admin_token
+    )
+    assert answer["join_url"] == f"{public}/join/{answer['join_code']}"
+    assert answer["rooms"][0]["join_url"] == f"{public}/join/{answer['join_code']}?room=r1"
+
+
+def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "board_server.cli", *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=60, cwd=cwd, env=_child_env()
+    )
+
+
+def test_a_public_url_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "--public-url", "board.example.org")
+    assert result.returncode == 2
+    assert "--public-url must look like https://board.example.org" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_speaks_to_an_operator(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "--help")
+    assert result.returncode == 0
+    assert "board-server --host 0.0.0.0         serve the tablets on this network" in result.stdout
+    assert "``" not in result.stdout and "Only cli.py" not in result.stdout
+    serve = _cli(tmp_path, "serve", "--help")
+    for option in ("--public-url URL", "--seat-grace-seconds SECONDS", "--data-dir DIR"):
+        assert option in serve.stdout

@@ -1,20 +1,24 @@
-"""HTTP API: health, workshops, joining and role tokens."""
+"""HTTP API: health, workshops, joining, leaving and role tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from board_server.api.errors import ApiError, json_body, text_field
-from board_server.auth import AuthError, bearer, check_admin
+from board_server.auth import AuthError, Claims, bearer, check_admin
 from board_server.model import Role, Workshop
 from board_server.services import Services
 
 MAX_ROOMS = 100
+MAX_ROOM_CAPACITY = 1000
 _ISSUABLE_ROLES = {Role.VIEWER.value, Role.OBSERVER.value, Role.FACILITATOR.value}
+# Leaving ends a participant's seat and closes their sockets with this code:
+# y-websocket does not reconnect after a 44xx close.
+CLOSE_LEFT = 4401
 
 
 def _services(request: Request) -> Services:
@@ -22,8 +26,48 @@ def _services(request: Request) -> Services:
     return services
 
 
-def _rooms_json(workshop: Workshop) -> list[dict[str, str]]:
-    return [{"id": room.id, "name": room.name} for room in workshop.rooms]
+def _is_admin(request: Request) -> bool:
+    services = _services(request)
+    token = bearer(request.headers.get("authorization"))
+    return check_admin(services.config.admin_token or "", token)
+
+
+def _require_admin(request: Request) -> None:
+    if not _is_admin(request):
+        raise ApiError(401, "unauthorized", "The admin token is missing or wrong.")
+
+
+def _claims(request: Request) -> Claims:
+    try:
+        return _services(request).signer.verify(bearer(request.headers.get("authorization")))
+    except AuthError as exc:
+        raise ApiError(401, exc.code, exc.detail) from None
+
+
+def workshop_json(
+    workshop: Workshop, base_url: str, seats: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """A workshop as the API shows it, with its join links on the server's public address."""
+    join_url = f"{base_url}/join/{workshop.join_code}"
+    rooms: list[dict[str, Any]] = []
+    for room in workshop.rooms:
+        entry: dict[str, Any] = {
+            "id": room.id,
+            "name": room.name,
+            "join_url": f"{join_url}?room={room.id}",
+        }
+        if seats is not None:
+            entry["seats"] = seats.get(room.id, 0)
+        rooms.append(entry)
+    return {
+        "id": workshop.id,
+        "title": workshop.title,
+        "join_code": workshop.join_code,
+        "join_url": join_url,
+        "created": workshop.created,
+        "room_capacity": workshop.room_capacity,
+        "rooms": rooms,
+    }
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -34,10 +78,7 @@ async def healthz(request: Request) -> JSONResponse:
 async def create_workshop(request: Request) -> JSONResponse:
     """POST /api/workshops with the admin token."""
     services = _services(request)
-    if not check_admin(
-        services.config.admin_token or "", bearer(request.headers.get("authorization"))
-    ):
-        raise ApiError(401, "unauthorized", "The admin token is missing or wrong.")
+    _require_admin(request)
     body = await json_body(request)
     title = text_field(body, "title", max_len=200)
     rooms = body.get("rooms")
@@ -49,32 +90,49 @@ async def create_workshop(request: Request) -> JSONResponse:
         raise ApiError(
             422, "invalid_field", f"'rooms' must be a list of 1 to {MAX_ROOMS} room names."
         )
+    capacity = body.get("room_capacity")
+    if capacity is not None and (
+        type(capacity) is not int or not 1 <= capacity <= MAX_ROOM_CAPACITY
+    ):
+        detail = f"'room_capacity' must be a whole number from 1 to {MAX_ROOM_CAPACITY}."
+        raise ApiError(422, "invalid_field", detail)
     assert title is not None
-    workshop, token = await services.workshops.create(title, [r.strip() for r in rooms])
-    return JSONResponse(
-        {
-            "id": workshop.id,
-            "title": workshop.title,
-            "join_code": workshop.join_code,
-            "facilitator_token": token,
-            "rooms": _rooms_json(workshop),
-        },
-        status_code=201,
+    workshop, token = await services.workshops.create(
+        title, [r.strip() for r in rooms], room_capacity=capacity
     )
+    answer = workshop_json(workshop, services.config.http_url)
+    answer["facilitator_token"] = token
+    return JSONResponse(answer, status_code=201)
+
+
+async def list_workshops(request: Request) -> JSONResponse:
+    """GET /api/workshops with the admin token: every workshop, newest first."""
+    services = _services(request)
+    _require_admin(request)
+    listed = await services.workshops.list()
+    base = services.config.http_url
+    return JSONResponse({"workshops": [workshop_json(w, base, seats) for w, seats in listed]})
 
 
 async def join(request: Request) -> JSONResponse:
-    """POST /api/join: a participant joins with the code and a (nick)name."""
+    """POST /api/join: a participant joins with the code and a (nick)name.
+
+    ``rejoin`` is the token this device had before: the same participant
+    comes back to the same seat instead of taking a new one.
+    """
     body = await json_body(request)
     code = text_field(body, "code", max_len=32)
     name = text_field(body, "name", max_len=60)
     room_id = text_field(body, "room", max_len=64, required=False)
+    rejoin = body.get("rejoin")
+    if rejoin is not None and (not isinstance(rejoin, str) or len(rejoin) > 1024):
+        raise ApiError(422, "invalid_field", "'rejoin' must be the token this device had.")
     assert code is not None and name is not None
-    result = await _services(request).workshops.join(code, name, room_id)
+    result = await _services(request).workshops.join(code, name, room_id, rejoin=rejoin)
     workshop: dict[str, Any] = {
         "id": result.workshop.id,
         "title": result.workshop.title,
-        "rooms": _rooms_json(result.workshop),
+        "rooms": [{"id": r.id, "name": r.name} for r in result.workshop.rooms],
     }
     return JSONResponse(
         {
@@ -83,20 +141,33 @@ async def join(request: Request) -> JSONResponse:
             "participant": {"id": result.participant.id, "name": result.participant.name},
             "workshop": workshop,
             "room": {"id": result.room.id, "name": result.room.name},
+            "rejoined": result.rejoined,
         }
     )
 
 
+async def leave(request: Request) -> Response:
+    """POST /api/leave with a participant's token: the seat is free at once, and
+    that participant's open boards close."""
+    services = _services(request)
+    claims = _claims(request)
+    if claims.role is not Role.PARTICIPANT:
+        raise ApiError(403, "forbidden", "Only a participant can leave.")
+    await services.workshops.leave(claims)
+    services.rooms.close_participant(
+        claims.workshop_id, claims.participant_id, CLOSE_LEFT, "You left the workshop."
+    )
+    return Response(status_code=204)
+
+
 async def issue_token(request: Request) -> JSONResponse:
-    """POST /api/workshops/{id}/tokens: a facilitator issues a role token."""
+    """POST /api/workshops/{id}/tokens: the facilitator (or the admin) issues a role token."""
     services = _services(request)
     workshop_id = request.path_params["workshop_id"]
-    try:
-        claims = services.signer.verify(bearer(request.headers.get("authorization")))
-    except AuthError as exc:
-        raise ApiError(401, exc.code, exc.detail) from None
-    if claims.role is not Role.FACILITATOR or claims.workshop_id != workshop_id:
-        raise ApiError(403, "forbidden", "Only this workshop's facilitator can issue tokens.")
+    if not _is_admin(request):
+        claims = _claims(request)
+        if claims.role is not Role.FACILITATOR or claims.workshop_id != workshop_id:
+            raise ApiError(403, "forbidden", "Only this workshop's facilitator can issue tokens.")
     if await services.workshops.get(workshop_id) is None:
         raise ApiError(404, "unknown_workshop", "No such workshop.")
     body = await json_body(request)
@@ -109,6 +180,8 @@ async def issue_token(request: Request) -> JSONResponse:
 routes = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/api/workshops", create_workshop, methods=["POST"]),
+    Route("/api/workshops", list_workshops, methods=["GET"]),
     Route("/api/join", join, methods=["POST"]),
+    Route("/api/leave", leave, methods=["POST"]),
     Route("/api/workshops/{workshop_id}/tokens", issue_token, methods=["POST"]),
 ]

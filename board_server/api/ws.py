@@ -50,6 +50,18 @@ async def _authorize(websocket: WebSocket, services: Services, key: RoomKey) -> 
         reason = "This token does not open this room."
         await _refuse(websocket, CLOSE_FORBIDDEN, reason, f"{context} role={claims.role.value}")
         return None
+    if claims.role is Role.PARTICIPANT:
+        participant = await services.workshops.claim_seat(workshop, claims)
+        if participant is None:
+            # Left on this or another device, or a seat that was never used
+            # lapsed and went to someone else: joining again gives a new one.
+            reason = "This tablet is no longer in the workshop."
+            await _refuse(websocket, CLOSE_UNAUTHORIZED, reason, f"{context} role=participant")
+            return None
+        if participant.room_id != key.room_id:
+            reason = "You have moved to another room."
+            await _refuse(websocket, CLOSE_FORBIDDEN, reason, f"{context} role=participant")
+            return None
     return claims
 
 
@@ -103,6 +115,7 @@ async def _serve(
         sees_awareness=claims.role is not Role.OBSERVER,
         queue_limit=services.config.send_queue_limit,
         label=label,
+        participant_id=claims.participant_id if claims.role is Role.PARTICIPANT else None,
     )
     room.add(peer)
     on_frame = _frame_handler(room, peer)

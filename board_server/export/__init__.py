@@ -1,6 +1,6 @@
-"""Workshop outcomes as files: md, csv and json (svg and pdf to follow)."""
+"""Workshop outcomes as files: md, csv and json."""
 
 from board_server.export.outcomes import RoomOutcome, room_outcome
-from board_server.export.run import run_export
+from board_server.export.run import EXPORT_FORMATS, run_export
 
-__all__ = ["RoomOutcome", "room_outcome", "run_export"]
+__all__ = ["EXPORT_FORMATS", "RoomOutcome", "room_outcome", "run_export"]

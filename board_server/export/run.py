@@ -9,19 +9,21 @@ from pathlib import Path
 from board_server.config import Config
 from board_server.export.formats import to_csv, to_json, to_markdown
 from board_server.export.outcomes import RoomOutcome, room_outcome
-from board_server.model import RoomKey
+from board_server.model import RoomKey, Workshop
 from board_server.rooms import doc_from_stored
+from board_server.storage import open_store, store_exists
 
 RENDERERS = {"md": to_markdown, "csv": to_csv, "json": to_json}
+EXPORT_FORMATS = frozenset(RENDERERS)
 
 
-async def _render(config: Config, workshop_id: str, fmt: str) -> tuple[str, str] | None:
-    from board_server.app import build_store
-
-    store = build_store(config)
+async def _render(config: Config, workshop_ref: str, fmt: str) -> tuple[Workshop, str] | None:
+    store = open_store(config)
     await store.start()
     try:
-        workshop = await store.get_workshop(workshop_id)
+        workshop = await store.get_workshop(workshop_ref)
+        if workshop is None:
+            workshop = await store.find_workshop_by_code(workshop_ref)
         if workshop is None:
             return None
         rooms: list[RoomOutcome] = []
@@ -30,20 +32,31 @@ async def _render(config: Config, workshop_id: str, fmt: str) -> tuple[str, str]
             rooms.append(room_outcome(room.id, room.name, doc_from_stored(stored)))
     finally:
         await store.close()
-    return workshop.title, RENDERERS[fmt](workshop, rooms)
+    return workshop, RENDERERS[fmt](workshop, rooms)
 
 
-def run_export(config: Config, workshop_id: str, fmt: str, output: Path) -> int:
-    """Exit status of an export: 0 on success, 2 on a bad request."""
+def run_export(config: Config, workshop_ref: str, fmt: str, output: str) -> int:
+    """Export a workshop, named by id or join code, to a file or (with "-") stdout.
+
+    Returns the exit status: 0 on success, 2 on a bad request. With "-",
+    standard output carries the export alone; errors always go to stderr.
+    """
     if fmt not in RENDERERS:
-        print(f"error: the {fmt} export is not available yet; use md, csv or json",
-              file=sys.stderr)  # fmt: skip
+        print(f"error: there is no {fmt} export; use md, csv or json", file=sys.stderr)
         return 2
-    rendered = asyncio.run(_render(config, workshop_id, fmt))
+    if not store_exists(config):
+        print(f"error: no workshops are kept in {config.data_dir.resolve()}: "
+              "pass the server's --data-dir", file=sys.stderr)  # fmt: skip
+        return 2
+    rendered = asyncio.run(_render(config, workshop_ref, fmt))
     if rendered is None:
-        print(f"error: no workshop with id {workshop_id!r}", file=sys.stderr)
+        print(f"error: no workshop has the code or id {workshop_ref!r}", file=sys.stderr)
         return 2
-    title, text = rendered
-    output.write_text(text, encoding="utf-8")
-    print(f"wrote {fmt} outcomes of {title!r} to {output}")
+    workshop, text = rendered
+    if output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+        print(f"wrote {fmt} outcomes of {workshop.title!r} to {output}")
     return 0

@@ -68,8 +68,10 @@ class Peer:
         sees_awareness: bool,
         queue_limit: int,
         label: str,
+        participant_id: str | None = None,
     ) -> None:
         self.transport = transport
+        self.participant_id = participant_id
         self.read_only = read_only
         self.sees_awareness = sees_awareness
         self.label = label

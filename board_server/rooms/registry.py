@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from board_server.model import RoomKey
+from board_server.rooms.peer import PeerState
 from board_server.rooms.room import Room, doc_from_stored
 from board_server.storage import Store
 
@@ -107,6 +108,20 @@ class RoomRegistry:
             logger.exception("room %s: persisting on unload failed", room.key)
         finally:
             del self._unloading[room.key]
+
+    def close_participant(
+        self, workshop_id: str, participant_id: str, code: int, reason: str
+    ) -> int:
+        """Close every connection of this participant, in any room; returns how many."""
+        closed = 0
+        for key, room in self._rooms.items():
+            if key.workshop_id != workshop_id:
+                continue
+            for peer in list(room.peers):
+                if peer.participant_id == participant_id and peer.state is PeerState.OPEN:
+                    peer.close(code, reason)
+                    closed += 1
+        return closed
 
     async def close(self, code: int = 1012, reason: str = "server restarting") -> None:
         """Close every room's peers and persist every room."""

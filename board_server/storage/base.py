@@ -37,11 +37,36 @@ class Store(Protocol):
     async def list_workshops(self) -> list[Workshop]:
         """Every workshop, oldest first."""
 
-    async def add_participant(self, participant: Participant) -> None:
-        """Persist a participant who joined."""
+    async def seat_participant(
+        self, participant: Participant, *, capacity: int, lapse_before: float
+    ) -> bool:
+        """Write the participant (new, or the same id moved, renamed or back
+        after leaving) if its room has a seat for it; False writes nothing.
 
-    async def room_headcounts(self, workshop_id: str) -> dict[str, int]:
-        """Participants per room id; rooms with nobody may be missing."""
+        Atomic: a room never ends with more than ``capacity`` seats held (see
+        ``Participant.holds_seat``). One who holds a seat in the room already
+        always may.
+        """
+
+    async def get_participant(self, workshop_id: str, participant_id: str) -> Participant | None:
+        """The participant, or None."""
+
+    async def claim_seat(
+        self, workshop_id: str, participant_id: str, *, capacity: int, lapse_before: float,
+        now: float,
+    ) -> Participant | None:  # fmt: skip
+        """Mark the participant connected (at ``now``, if never before) and return it.
+
+        A seat that lapsed is taken again only if the room has one free, as
+        in ``seat_participant``. None if the participant is unknown, has
+        left, or lost its lapsed seat. Atomic like ``seat_participant``.
+        """
+
+    async def leave(self, workshop_id: str, participant_id: str, now: float) -> bool:
+        """Free the participant's seat now. False if unknown or already gone."""
+
+    async def room_headcounts(self, workshop_id: str, *, lapse_before: float) -> dict[str, int]:
+        """Seats held per room id; rooms with nobody may be missing."""
 
     # Documents.
     def append_update(self, room: RoomKey, update: bytes) -> None:

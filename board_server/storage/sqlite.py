@@ -12,6 +12,7 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -22,7 +23,7 @@ logger = logging.getLogger("board.storage")
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # _MIGRATIONS[v] holds the statements that take the schema from user_version v to v + 1.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -38,7 +39,16 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         " workshop_id TEXT NOT NULL, room_id TEXT NOT NULL, data BLOB NOT NULL)",
         "CREATE INDEX doc_updates_room ON doc_updates (workshop_id, room_id, seq)",
     ),
+    # Seats: when a participant's tablet first connected, and when they left.
+    (
+        "ALTER TABLE participants ADD COLUMN connected REAL",
+        "ALTER TABLE participants ADD COLUMN left_at REAL",
+    ),
 )
+# A participant holds a seat (Participant.holds_seat) when this is true; the
+# one parameter is lapse_before.
+_HOLDS_SEAT = "left_at IS NULL AND (connected IS NOT NULL OR created >= ?)"
+_PARTICIPANT_COLUMNS = "id, workshop_id, room_id, name, created, connected, left_at"
 # A failing disk should not be hammered every commit_interval.
 _RETRY_DELAY = 0.25
 
@@ -154,17 +164,39 @@ class SQLiteStore:
         rows = await self._query("SELECT * FROM workshops ORDER BY created, rowid")
         return [_workshop(row) for row in rows]
 
-    async def add_participant(self, participant: Participant) -> None:
-        """Persist a participant who joined. Raises StoreError if the id exists."""
+    async def seat_participant(
+        self, participant: Participant, *, capacity: int, lapse_before: float
+    ) -> bool:
+        """Write the participant if its room has a seat for it (atomic)."""
         self._check_open()
-        p = participant
-        row = (p.id, p.workshop_id, p.room_id, p.name, p.created)
-        await self._run(partial(self._db_insert_row, "participants", row, f"participant {p.id!r}"))
+        return await self._run(partial(self._db_seat, participant, capacity, lapse_before))
 
-    async def room_headcounts(self, workshop_id: str) -> dict[str, int]:
-        """Participants per room id; rooms with nobody are missing."""
-        sql = "SELECT room_id, COUNT(*) FROM participants WHERE workshop_id = ? GROUP BY room_id"
-        return dict(await self._query(sql, workshop_id))
+    async def get_participant(self, workshop_id: str, participant_id: str) -> Participant | None:
+        """The participant, or None."""
+        self._check_open()
+        return await self._run(partial(self._db_participant, workshop_id, participant_id))
+
+    async def claim_seat(
+        self, workshop_id: str, participant_id: str, *, capacity: int, lapse_before: float,
+        now: float,
+    ) -> Participant | None:  # fmt: skip
+        """Mark the participant connected, keeping or retaking its seat (atomic)."""
+        self._check_open()
+        claim = partial(self._db_claim, workshop_id, participant_id, capacity, lapse_before, now)
+        return await self._run(claim)
+
+    async def leave(self, workshop_id: str, participant_id: str, now: float) -> bool:
+        """Free the participant's seat now."""
+        self._check_open()
+        return await self._run(partial(self._db_leave, workshop_id, participant_id, now))
+
+    async def room_headcounts(self, workshop_id: str, *, lapse_before: float) -> dict[str, int]:
+        """Seats held per room id; rooms with nobody are missing."""
+        sql = (
+            f"SELECT room_id, COUNT(*) FROM participants WHERE workshop_id = ? AND {_HOLDS_SEAT}"
+            " GROUP BY room_id"
+        )
+        return dict(await self._query(sql, workshop_id, lapse_before))
 
     def append_update(self, room: RoomKey, update: bytes) -> None:
         """Queue an update; the flusher commits it within commit_interval."""
@@ -212,7 +244,7 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: {exc}") from exc
 
-    async def _query(self, sql: str, *params: str) -> list[Any]:
+    async def _query(self, sql: str, *params: str | float) -> list[Any]:
         self._check_open()
         return await self._run(partial(self._db_all, sql, *params))
 
@@ -293,8 +325,81 @@ class SQLiteStore:
             self._conn.close()
             self._conn = None
 
-    def _db_all(self, sql: str, *params: str) -> list[Any]:
+    def _db_all(self, sql: str, *params: str | float) -> list[Any]:
         return self._db().execute(sql, params).fetchall()
+
+    def _db_participant(self, workshop_id: str, participant_id: str) -> Participant | None:
+        row = (
+            self._db()
+            .execute(
+                f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE workshop_id = ? AND id = ?",
+                (workshop_id, participant_id),
+            )
+            .fetchone()
+        )
+        return Participant(*row) if row else None
+
+    def _db_has_seat_for(
+        self, p: Participant, capacity: int, lapse_before: float, current: Participant | None
+    ) -> bool:
+        here = current is not None and current.room_id == p.room_id
+        if here and current is not None and current.holds_seat(lapse_before):
+            return True
+        (others,) = (
+            self._db()
+            .execute(
+                "SELECT COUNT(*) FROM participants"
+                f" WHERE workshop_id = ? AND room_id = ? AND id != ? AND {_HOLDS_SEAT}",
+                (p.workshop_id, p.room_id, p.id, lapse_before),
+            )
+            .fetchone()
+        )
+        return bool(others < capacity)
+
+    def _db_seat(self, p: Participant, capacity: int, lapse_before: float) -> bool:
+        conn = self._db()
+        with _transaction(conn):
+            current = self._db_participant(p.workshop_id, p.id)
+            if not self._db_has_seat_for(p, capacity, lapse_before, current):
+                return False
+            cursor = conn.execute(
+                f"INSERT INTO participants ({_PARTICIPANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET room_id = excluded.room_id,"
+                " name = excluded.name, created = excluded.created,"
+                " connected = excluded.connected, left_at = excluded.left_at"
+                " WHERE participants.workshop_id = excluded.workshop_id",
+                (p.id, p.workshop_id, p.room_id, p.name, p.created, p.connected, p.left),
+            )
+            if cursor.rowcount != 1:
+                raise StoreError(f"participant {p.id!r} belongs to another workshop")
+        return True
+
+    def _db_claim(
+        self, workshop_id: str, participant_id: str, capacity: int, lapse_before: float, now: float
+    ) -> Participant | None:
+        conn = self._db()
+        with _transaction(conn):
+            current = self._db_participant(workshop_id, participant_id)
+            if current is None or current.left is not None:
+                return None
+            if current.connected is not None:
+                return current
+            if not self._db_has_seat_for(current, capacity, lapse_before, current):
+                return None
+            conn.execute(
+                "UPDATE participants SET connected = ? WHERE workshop_id = ? AND id = ?",
+                (now, workshop_id, participant_id),
+            )
+        return replace(current, connected=now)
+
+    def _db_leave(self, workshop_id: str, participant_id: str, now: float) -> bool:
+        with _transaction(self._db()):
+            cursor = self._db().execute(
+                "UPDATE participants SET left_at = ? WHERE workshop_id = ? AND id = ?"
+                " AND left_at IS NULL",
+                (now, workshop_id, participant_id),
+            )
+        return cursor.rowcount == 1
 
     def _db_insert_row(self, table: str, row: tuple[object, ...], what: str) -> None:
         sql = f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from board_server.auth import TokenSigner
+from board_server.auth import AuthError, Claims, TokenSigner
 from board_server.model import Participant, Role, RoomInfo, Workshop
 from board_server.storage import Store, StoreError
 
@@ -34,6 +35,7 @@ class JoinResult:
     participant: Participant
     workshop: Workshop
     room: RoomInfo
+    rejoined: bool
 
 
 def new_id(nbytes: int = 8) -> str:
@@ -47,19 +49,38 @@ def new_join_code() -> str:
 
 
 class WorkshopService:
-    """Workshop rules on top of a Store; caches workshops, which never change."""
+    """Workshop rules on top of a Store; caches workshops, which never change.
+
+    Seats: a room holds ``room_capacity`` participants. A join takes a seat at
+    once; the seat lapses after ``seat_grace`` seconds unless the tablet
+    connects, and is then kept until the participant leaves.
+    """
 
     def __init__(
-        self, store: Store, signer: TokenSigner, *, token_ttl: float, room_capacity: int
+        self,
+        store: Store,
+        signer: TokenSigner,
+        *,
+        token_ttl: float,
+        room_capacity: int,
+        seat_grace: float,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._signer = signer
         self._token_ttl = token_ttl
         self._room_capacity = room_capacity
+        self._seat_grace = seat_grace
+        self._clock = clock
         self._cache: dict[str, Workshop] = {}
 
     async def create(
-        self, title: str, room_names: list[str], *, workshop_id: str | None = None
+        self,
+        title: str,
+        room_names: list[str],
+        *,
+        workshop_id: str | None = None,
+        room_capacity: int | None = None,
     ) -> tuple[Workshop, str]:
         """Create a workshop; returns it and a facilitator token."""
         rooms = tuple(RoomInfo(f"r{i}", name) for i, name in enumerate(room_names, start=1))
@@ -68,9 +89,9 @@ class WorkshopService:
                 id=workshop_id or new_id(),
                 title=title,
                 join_code=new_join_code(),
-                created=time.time(),
+                created=self._clock(),
                 rooms=rooms,
-                room_capacity=self._room_capacity,
+                room_capacity=room_capacity or self._room_capacity,
             )
             try:
                 await self._store.create_workshop(workshop)
@@ -91,31 +112,99 @@ class WorkshopService:
                 self._cache[workshop_id] = workshop
         return workshop
 
+    async def list(self) -> list[tuple[Workshop, dict[str, int]]]:
+        """Every workshop, newest first, with the seats held in each room."""
+        workshops = await self._store.list_workshops()
+        return [(w, await self.headcounts(w.id)) for w in reversed(workshops)]
+
+    async def headcounts(self, workshop_id: str) -> dict[str, int]:
+        """Seats held per room id now."""
+        return await self._store.room_headcounts(workshop_id, lapse_before=self._lapse_before())
+
     def token_for(self, workshop_id: str, role: Role, *, room_id: str | None = None) -> str:
         """A token for a role that is not tied to one participant."""
         return self._signer.issue(workshop_id, role, new_id(6), room_id, self._token_ttl)
 
-    async def join(self, code: str, name: str, room_id: str | None) -> JoinResult:
-        """Join by code: into the given room, or the emptiest room that is not full."""
+    def _lapse_before(self) -> float:
+        return self._clock() - self._seat_grace
+
+    async def _returning(self, workshop: Workshop, rejoin: str | None) -> Participant | None:
+        """The participant a device's earlier token names, if it still has a place here."""
+        if not rejoin:
+            return None
+        try:
+            claims = self._signer.verify(rejoin)
+        except AuthError:
+            return None
+        if claims.role is not Role.PARTICIPANT or claims.workshop_id != workshop.id:
+            return None
+        known = await self._store.get_participant(workshop.id, claims.participant_id)
+        return known if known is not None and known.left is None else None
+
+    async def join(
+        self, code: str, name: str, room_id: str | None, *, rejoin: str | None = None
+    ) -> JoinResult:
+        """Join by code: into the given room, or back into this device's seat
+        (``rejoin`` is its earlier token), or the emptiest room with a free seat."""
         workshop = await self._store.find_workshop_by_code(code)
         if workshop is None:
             raise WorkshopError(404, "unknown_code", "No workshop has that code.")
-        counts = await self._store.room_headcounts(workshop.id)
-        if room_id is not None:
-            room = workshop.room(room_id)
-            if room is None:
-                raise WorkshopError(404, "unknown_room", "That workshop has no such room.")
-        else:
-            open_rooms = [r for r in workshop.rooms if counts.get(r.id, 0) < workshop.room_capacity]
-            if not open_rooms:
-                raise WorkshopError(409, "workshop_full", "Every room is full.")
-            room = min(open_rooms, key=lambda r: counts.get(r.id, 0))
-        participant = Participant(new_id(6), workshop.id, room.id, name, time.time())
-        await self._store.add_participant(participant)
-        token = self._signer.issue(
-            workshop.id, Role.PARTICIPANT, participant.id, room.id, self._token_ttl
+        if room_id is not None and workshop.room(room_id) is None:
+            raise WorkshopError(404, "unknown_room", "That workshop has no such room.")
+        previous = await self._returning(workshop, rejoin)
+        preferred = room_id or (previous.room_id if previous else None)
+        # A race for the last seat of the emptiest room sends the loser to the next.
+        for _ in range(len(workshop.rooms) + 1):
+            lapse_before = self._lapse_before()
+            room = workshop.room(preferred or "") or await self._emptiest_open_room(
+                workshop, lapse_before
+            )
+            now = self._clock()
+            if previous is None:
+                participant = Participant(new_id(6), workshop.id, room.id, name, now)
+            else:
+                # A seat never connected restarts its grace period.
+                created = previous.created if previous.connected is not None else now
+                participant = replace(previous, room_id=room.id, name=name, created=created)
+            seated = await self._store.seat_participant(
+                participant, capacity=workshop.room_capacity, lapse_before=lapse_before
+            )
+            if seated:
+                token = self._signer.issue(
+                    workshop.id, Role.PARTICIPANT, participant.id, room.id, self._token_ttl
+                )
+                return JoinResult(token, participant, workshop, room, previous is not None)
+            if room_id is not None:
+                raise WorkshopError(
+                    409, "room_full", f"{room.name} is full. Ask the facilitator, or join "
+                    "without choosing a room."
+                )  # fmt: skip
+            # A returning device whose seat lapsed and went to someone else
+            # takes any free seat.
+            preferred = None
+        raise WorkshopError(409, "workshop_full", "Every room is full.")
+
+    async def _emptiest_open_room(self, workshop: Workshop, lapse_before: float) -> RoomInfo:
+        counts = await self._store.room_headcounts(workshop.id, lapse_before=lapse_before)
+        open_rooms = [r for r in workshop.rooms if counts.get(r.id, 0) < workshop.room_capacity]
+        if not open_rooms:
+            raise WorkshopError(409, "workshop_full", "Every room is full.")
+        return min(open_rooms, key=lambda r: counts.get(r.id, 0))
+
+    async def claim_seat(self, workshop: Workshop, claims: Claims) -> Participant | None:
+        """On connect: the participant, its seat kept (or retaken if it lapsed and
+        is free); None if they left or their lapsed seat went to someone else."""
+        return await self._store.claim_seat(
+            workshop.id,
+            claims.participant_id,
+            capacity=workshop.room_capacity,
+            lapse_before=self._lapse_before(),
+            now=self._clock(),
         )
-        return JoinResult(token, participant, workshop, room)
+
+    async def leave(self, claims: Claims) -> bool:
+        """The participant leaves: the seat is free at once. False if already gone."""
+        return await self._store.leave(claims.workshop_id, claims.participant_id, self._clock())
 
     async def ensure_demo(self) -> tuple[Workshop, str]:
         """The demo workshop with four rooms, created on first use."""

@@ -34,14 +34,21 @@ async def test_create_workshop(http: httpx.AsyncClient, server: RunningServer) -
     )
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "title", "join_code", "facilitator_token", "rooms"}
+    assert set(body) == {
+        "id", "title", "join_code", "join_url", "created", "room_capacity", "rooms",
+        "facilitator_token",
+    }  # fmt: skip
     assert body["title"] == "Housing futures"
-    assert body["rooms"] == [
-        {"id": "r1", "name": "Table 1"},
-        {"id": "r2", "name": "Table 2"},
-        {"id": "r3", "name": "Table 3"},
-    ]
     assert len(body["join_code"]) == 6 and body["join_code"].isupper()
+    # Links use the server's public address, here its loopback name.
+    join_url = f"http://localhost:{server.config.port}/join/{body['join_code']}"
+    assert body["join_url"] == join_url
+    assert body["rooms"] == [
+        {"id": "r1", "name": "Table 1", "join_url": f"{join_url}?room=r1"},
+        {"id": "r2", "name": "Table 2", "join_url": f"{join_url}?room=r2"},
+        {"id": "r3", "name": "Table 3", "join_url": f"{join_url}?room=r3"},
+    ]
+    assert body["room_capacity"] == server.config.room_capacity
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong", "Basic abc"])
@@ -70,6 +77,10 @@ async def test_create_workshop_needs_the_admin_token(
         (b'{"title": "T", "rooms": []}', 422, "invalid_field"),
         (b'{"title": "T", "rooms": [1]}', 422, "invalid_field"),
         (b'{"title": 5, "rooms": ["a"]}', 422, "invalid_field"),
+        (b'{"title": "T", "rooms": ["a"], "room_capacity": 0}', 422, "invalid_field"),
+        (b'{"title": "T", "rooms": ["a"], "room_capacity": 2.5}', 422, "invalid_field"),
+        (b'{"title": "T", "rooms": ["a"], "room_capacity": true}', 422, "invalid_field"),
+        (b'{"title": "T", "rooms": ["a"], "room_capacity": 1001}', 422, "invalid_field"),
     ],
 )
 async def test_create_workshop_bad_bodies(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import pathlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -168,16 +169,100 @@ async def test_duplicate_join_code_raises_whatever_its_case(store: Store) -> Non
         assert await store.get_workshop("w2") is None
 
 
+async def seat(store: Store, p: Participant, capacity: int = 8, lapse_before: float = 0.0) -> bool:
+    return await store.seat_participant(p, capacity=capacity, lapse_before=lapse_before)
+
+
 async def test_headcounts_per_room(store: Store) -> None:
     async with asyncio.timeout(5):
         await store.create_workshop(make_workshop("w1", "CODE1"))
         await store.create_workshop(make_workshop("w2", "CODE2"))
-        assert await store.room_headcounts("w1") == {}
+        assert await store.room_headcounts("w1", lapse_before=0.0) == {}
         for pid, room_id in [("a", "r1"), ("b", "r1"), ("c", "r2"), ("d", "r1")]:
-            await store.add_participant(make_participant(pid, "w1", room_id))
-        await store.add_participant(make_participant("e", "w2", "r1"))
-        assert await store.room_headcounts("w1") == {"r1": 3, "r2": 1}
-        assert await store.room_headcounts("w2") == {"r1": 1}
+            assert await seat(store, make_participant(pid, "w1", room_id))
+        assert await seat(store, make_participant("e", "w2", "r1"))
+        assert await store.room_headcounts("w1", lapse_before=0.0) == {"r1": 3, "r2": 1}
+        assert await store.room_headcounts("w2", lapse_before=0.0) == {"r1": 1}
+        assert await store.get_participant("w1", "c") == make_participant("c", "w1", "r2")
+        assert await store.get_participant("w2", "c") is None
+
+
+async def test_a_full_room_refuses_a_seat_and_writes_nothing(store: Store) -> None:
+    async with asyncio.timeout(5):
+        for pid in ("a", "b"):
+            assert await seat(store, make_participant(pid, "w1", "r1"), capacity=2)
+        assert not await seat(store, make_participant("c", "w1", "r1"), capacity=2)
+        assert await store.get_participant("w1", "c") is None
+        # Someone already seated there may come back, rename or rejoin.
+        assert await seat(store, replace(make_participant("a", "w1", "r1"), name="Al"), capacity=2)
+        assert (await store.get_participant("w1", "a")) == replace(
+            make_participant("a", "w1", "r1"), name="Al"
+        )
+        assert await store.room_headcounts("w1", lapse_before=0.0) == {"r1": 2}
+
+
+async def test_seats_never_taken_lapse_and_connected_ones_stay(store: Store) -> None:
+    async with asyncio.timeout(5):
+        early = replace(make_participant("early", "w1", "r1"), created=10.0)
+        late = replace(make_participant("late", "w1", "r1"), created=20.0)
+        assert await seat(store, early, capacity=2) and await seat(store, late, capacity=2)
+        claimed = await store.claim_seat("w1", "early", capacity=2, lapse_before=0.0, now=11.0)
+        assert claimed == replace(early, connected=11.0)
+        # Later: "late" never connected and its grace is over; "early" is offline
+        # overnight but connected once, so it keeps its seat.
+        assert await store.room_headcounts("w1", lapse_before=30.0) == {"r1": 1}
+        newcomer = replace(make_participant("new", "w1", "r1"), created=40.0)
+        assert await seat(store, newcomer, capacity=2, lapse_before=30.0)
+        # The lapsed join connects at last: its seat has gone, the room is full.
+        refused = await store.claim_seat("w1", "late", capacity=2, lapse_before=30.0, now=41.0)
+        assert refused is None
+        assert (await store.get_participant("w1", "late")) == late
+        # A connected participant claims again (a reconnect) whatever the count.
+        again = await store.claim_seat("w1", "early", capacity=1, lapse_before=30.0, now=42.0)
+        assert again == replace(early, connected=11.0)
+
+
+async def test_a_lapsed_seat_is_taken_again_when_the_room_has_room(store: Store) -> None:
+    async with asyncio.timeout(5):
+        late = replace(make_participant("late", "w1", "r1"), created=20.0)
+        assert await seat(store, late, capacity=2)
+        claimed = await store.claim_seat("w1", "late", capacity=2, lapse_before=30.0, now=50.0)
+        assert claimed == replace(late, connected=50.0)
+
+
+async def test_leaving_frees_the_seat_at_once(store: Store) -> None:
+    async with asyncio.timeout(5):
+        for pid in ("a", "b"):
+            assert await seat(store, make_participant(pid, "w1", "r1"), capacity=2)
+        assert await store.leave("w1", "a", now=7.0)
+        assert not await store.leave("w1", "a", now=8.0)
+        assert not await store.leave("w1", "nobody", now=8.0)
+        assert await store.room_headcounts("w1", lapse_before=0.0) == {"r1": 1}
+        assert (await store.get_participant("w1", "a")) == replace(
+            make_participant("a", "w1", "r1"), left=7.0
+        )
+        assert await store.claim_seat("w1", "a", capacity=2, lapse_before=0.0, now=9.0) is None
+        assert await seat(store, make_participant("c", "w1", "r1"), capacity=2)
+
+
+async def test_moving_rooms_needs_a_seat_in_the_new_room(store: Store) -> None:
+    async with asyncio.timeout(5):
+        assert await seat(store, make_participant("a", "w1", "r1"), capacity=1)
+        assert await seat(store, make_participant("b", "w1", "r2"), capacity=1)
+        assert not await seat(store, make_participant("a", "w1", "r2"), capacity=1)
+        assert await store.room_headcounts("w1", lapse_before=0.0) == {"r1": 1, "r2": 1}
+        assert await store.leave("w1", "b", now=9.0)
+        assert await seat(store, make_participant("a", "w1", "r2"), capacity=1)
+        assert await store.room_headcounts("w1", lapse_before=0.0) == {"r2": 1}
+
+
+async def test_concurrent_joins_never_overfill_a_room(store: Store) -> None:
+    async with asyncio.timeout(10):
+        results = await asyncio.gather(
+            *(seat(store, make_participant(f"p{i}", "w1", "r1"), capacity=5) for i in range(20))
+        )
+        assert sum(results) == 5
+        assert await store.room_headcounts("w1", lapse_before=0.0) == {"r1": 5}
 
 
 # Documents.
@@ -304,7 +389,7 @@ async def test_reopen_sees_everything(store: Store, open_store: OpenStore) -> No
     compacted_room = RoomKey("w1", "r2")
     async with asyncio.timeout(5):
         await store.create_workshop(workshop)
-        await store.add_participant(make_participant("p1", "w1", "r1"))
+        assert await seat(store, make_participant("p1", "w1", "r1"))
         store.append_update(compacted_room, board.updates[0])
         snapshot = board.doc.get_update()
         await store.compact(compacted_room, snapshot)
@@ -318,7 +403,7 @@ async def test_reopen_sees_everything(store: Store, open_store: OpenStore) -> No
 
         reopened = await open_store()
         assert await reopened.get_workshop("w1") == workshop
-        assert await reopened.room_headcounts("w1") == {"r1": 1}
+        assert await reopened.room_headcounts("w1", lapse_before=0.0) == {"r1": 1}
         assert await reopened.load_doc(ROOM) == StoredDoc(snapshot=None, updates=other.updates)
         assert await reopened.load_doc(compacted_room) == StoredDoc(snapshot=snapshot, updates=[])
 

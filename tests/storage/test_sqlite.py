@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from board_server.model import RoomKey, StoredDoc
+from board_server.model import Participant, RoomKey, StoredDoc
 from board_server.storage import StoreError
-from board_server.storage.sqlite import SCHEMA_VERSION, SQLiteStore
+from board_server.storage.sqlite import _MIGRATIONS, SCHEMA_VERSION, SQLiteStore
 
 ROOM = RoomKey("w1", "r1")
 OTHER = RoomKey("w1", "r2")
@@ -73,9 +73,26 @@ async def test_refuses_a_newer_schema(tmp_path: pathlib.Path) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     store = SQLiteStore(path)
     async with asyncio.timeout(5):
-        with pytest.raises(StoreError, match="schema version 2"):
+        with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1}"):
             await store.start()
         await store.close()
+
+
+async def test_a_version_1_file_gains_seats_and_keeps_its_participants(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "board.sqlite3"
+    with raw(path) as conn:
+        for statement in _MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO participants VALUES ('p1', 'w1', 'r1', 'Ann', 5.0)")
+        conn.execute("PRAGMA user_version = 1")
+        conn.commit()
+    async with opened(SQLiteStore(path)) as store:
+        # Nobody had a record of connecting: their seats lapse after the grace.
+        assert await store.get_participant("w1", "p1") == Participant("p1", "w1", "r1", "Ann", 5.0)
+        assert await store.room_headcounts("w1", lapse_before=5.0) == {"r1": 1}
+        assert await store.room_headcounts("w1", lapse_before=6.0) == {}
 
 
 async def test_group_commit_writes_a_burst_in_one_transaction(
