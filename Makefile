@@ -34,9 +34,12 @@ client-check: client
 		exit 1; \
 	fi
 
-## Start the server on the embedded store with a demo workshop.
+## Start the server on the embedded store with a demo workshop. For the
+## tablets in a hall: make run HOST=0.0.0.0 (see docs/deployment.md).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: $(STAMP)
-	$(BIN)/board-server --demo
+	$(BIN)/board-server --demo --host $(HOST) --port $(PORT)
 
 ## Install, start needed services, and run lint, types and the whole suite.
 test: $(STAMP) $(NODE_STAMP) services client-check lint typecheck unit

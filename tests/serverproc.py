@@ -42,6 +42,7 @@ class ServerProcess:
         self.admin_url = ""
         self.admin_token = ""
         self.join_code = ""
+        self.room_links = 0
         self._readers: list[asyncio.Task[None]] = []
 
     @property
@@ -100,7 +101,8 @@ class ServerProcess:
         )
 
     async def _read_announcement(self, stream: asyncio.StreamReader, *, demo: bool) -> None:
-        while not (self.port and self.admin_token and (self.join_code or not demo)):
+        # The demo's last line is the link to its fourth room.
+        while not (self.port and self.admin_token and (self.room_links == 4 or not demo)):
             raw = await stream.readline()
             if not raw:
                 await self._wait_exit()
@@ -117,6 +119,8 @@ class ServerProcess:
                 self.admin_token = match[1]
             elif match := _JOIN_CODE.search(line):
                 self.join_code = match[1]
+            elif "?room=r" in line:
+                self.room_links += 1
 
     @staticmethod
     async def _collect(stream: asyncio.StreamReader, lines: list[str]) -> None:
