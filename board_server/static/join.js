@@ -11,6 +11,32 @@
   if (fromPath) code.value = decodeURIComponent(fromPath[1]);
   name.value = localStorage.getItem("board.name") || "";
   (fromPath ? name : code).focus();
+  // After "Leave" on the board: say so, for the person leaving and the next one.
+  const left = {
+    "#left": "You have left the workshop. The next person can join here.",
+    "#left-offline": "You have left the workshop. This tablet is offline: your seat is " +
+      "given back as soon as it is online again.",
+  }[location.hash];
+  if (left) {
+    status.textContent = left;
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  // A "Leave" made offline: free that seat now, or at the next chance.
+  async function finishLeaving() {
+    const token = localStorage.getItem("board.leaving");
+    if (!token) return;
+    try {
+      const response = await fetch("/api/leave", {
+        method: "POST",
+        headers: { Authorization: "Bearer " + token },
+      });
+      if (response.ok || response.status === 401) localStorage.removeItem("board.leaving");
+    } catch (err) {
+      window.addEventListener("online", finishLeaving, { once: true });
+    }
+  }
+  finishLeaving();
 
   function show(message) { status.textContent = message; }
 
@@ -44,6 +70,10 @@
     show("Joining\u2026");
     const body = { code: code.value.trim(), name: name.value.trim() };
     if (params.get("room")) body.room = params.get("room");
+    // The token this device had: the server gives the same seat back
+    // instead of taking a new one.
+    const rejoin = localStorage.getItem("board.rejoin");
+    if (rejoin) body.rejoin = rejoin;
     try {
       const response = await fetch("/api/join", {
         method: "POST",
@@ -55,6 +85,7 @@
       answer.code = body.code.toUpperCase();
       localStorage.setItem("board.name", body.name);
       localStorage.setItem("board.session", JSON.stringify(answer));
+      localStorage.setItem("board.rejoin", answer.token);
       openBoard(answer);
     } catch (err) {
       show("No connection to the server. Check the Wi-Fi and try again.");
