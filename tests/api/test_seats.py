@@ -114,6 +114,9 @@ async def test_rejoining_into_another_room_moves_the_seat_if_it_has_room(
     status, body = await join(http, code, "Ann", room="r2", rejoin=ann["token"])
     assert (status, body["room"]["id"], body["rejoined"]) == (200, "r2", True)
     assert await seats(http, server, workshop["id"]) == [0, 1]
+    # The token from before the move no longer opens the old room.
+    moved = (4403, "You have moved to another room.")
+    assert await refusal(server, workshop["id"], ann["token"]) == moved
 
 
 async def test_leave_frees_the_seat_at_once_and_closes_the_board(
