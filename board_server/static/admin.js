@@ -1,38 +1,311 @@
-// Admin page: the admin token arrives in the URL, as the server printed it.
+// Admin page: create workshops and list them with everything a facilitator
+// hands out. The admin token is kept on this device (localStorage) and never
+// in the address bar, so a reload works and a printed link is only needed once.
 (function () {
   "use strict";
-  const token = new URLSearchParams(location.search).get("token") || "";
-  const result = document.getElementById("result");
-  // Keep the token out of the address bar once it has been read.
-  history.replaceState(null, "", location.pathname);
+  const TOKEN_KEY = "board.admin.token";
+  // The facilitator token of each workshop, kept under this prefix + its id.
+  const FACILITATOR_KEY = "board.facilitator.";
+  const WRONG_TOKEN = "This admin token is not right. Paste the admin link that the board " +
+    "server printed when it started.";
+  const NO_SERVER = "No connection to the board server. Check the Wi-Fi and try again.";
 
-  function line(label, value) {
-    const p = document.createElement("p");
-    const b = document.createElement("b");
-    b.textContent = label + ": ";
-    p.append(b, value);
-    return p;
+  const $ = (id) => document.getElementById(id);
+  const signIn = $("sign-in");
+  const signedIn = $("signed-in");
+  const signInError = $("sign-in-error");
+  const listState = $("list-state");
+  const list = $("workshops");
+  const toast = $("toast");
+  let workshops = [];
+
+  /** A token from a pasted admin link (?token= or #token=), or the token itself. */
+  function tokenFrom(text) {
+    const trimmed = text.trim();
+    const match = trimmed.match(/[?#&]token=([^&#\s]*)/);
+    if (match) {
+      try {
+        return decodeURIComponent(match[1]);
+      } catch (err) {
+        return ""; // a broken %-escape: not a token the server gave out
+      }
+    }
+    // A link without a token in it, or a sentence, is not a token.
+    if (/^https?:/i.test(trimmed) || /\s/.test(trimmed)) return "";
+    return trimmed;
   }
 
-  document.getElementById("create-form").addEventListener("submit", async function (event) {
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    Object.assign(node, props);
+    node.append(...children);
+    return node;
+  }
+
+  function say(message) {
+    // Re-inserting the text restarts the fade and makes screen readers speak
+    // a message that is the same as the last one.
+    toast.textContent = "";
+    toast.classList.remove("show");
+    void toast.offsetWidth;
+    toast.textContent = message;
+    toast.classList.add("show");
+  }
+
+  class Unauthorized extends Error {}
+
+  /** Call the API with the admin token: the JSON answer, or an Error with its detail. */
+  async function api(method, path, body) {
+    const headers = { Authorization: "Bearer " + (localStorage.getItem(TOKEN_KEY) || "") };
+    if (body) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(path, { method, headers, body: body && JSON.stringify(body) });
+    } catch (err) {
+      throw new Error(NO_SERVER);
+    }
+    // A proxy in the way may answer with a page instead of JSON.
+    const answer = await response.json().catch(() => ({}));
+    if (response.status === 401) throw new Unauthorized(answer.detail);
+    if (!response.ok) throw new Error(answer.detail || "The server said no (" + response.status + ").");
+    return answer;
+  }
+
+  function showSignedIn() {
+    signIn.hidden = true;
+    signedIn.hidden = false;
+    $("forget").hidden = false;
+  }
+
+  function showSignIn(message) {
+    signedIn.hidden = true;
+    $("forget").hidden = true;
+    signIn.hidden = false;
+    signInError.textContent = message;
+    $("admin-link").value = "";
+    $("admin-link").focus();
+  }
+
+  /** A wrong token goes from this device, and the page asks for another. */
+  function handle(err, where) {
+    if (err instanceof Unauthorized) {
+      localStorage.removeItem(TOKEN_KEY);
+      showSignIn(WRONG_TOKEN);
+      return false;
+    }
+    where.textContent = err.message;
+    return true;
+  }
+
+  async function load() {
+    listState.textContent = "Loading the workshops\u2026";
+    let answer;
+    try {
+      answer = await api("GET", "/api/workshops");
+    } catch (err) {
+      // Without the server the list cannot show, but Refresh can try again.
+      if (handle(err, listState)) showSignedIn();
+      return false;
+    }
+    showSignedIn();
+    // A workshop created while the list was on its way stays listed.
+    const listed = new Set(answer.workshops.map((w) => w.id));
+    workshops = answer.workshops.concat(workshops.filter((w) => !listed.has(w.id)));
+    workshops.sort((a, b) => b.created - a.created);
+    render();
+    return true;
+  }
+
+  function render() {
+    listState.textContent = workshops.length ? "" : "No workshops yet. Create the first one here.";
+    list.replaceChildren(...workshops.map(card));
+  }
+
+  // --- Copying -------------------------------------------------------------
+
+  function selectText(node) {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  async function copy(text, shown, what) {
+    // navigator.clipboard exists only on https or localhost; a hall server
+    // on a LAN address gets the text selected, ready for Ctrl+C or a long press.
+    let copied = false;
+    if (navigator.clipboard) {
+      copied = await navigator.clipboard.writeText(text).then(() => true, () => false);
+    }
+    if (!copied) {
+      selectText(shown);
+      copied = document.execCommand("copy");
+    }
+    say(copied
+      ? "Copied the " + what + "."
+      : "The " + what + " is selected. Press Ctrl+C, or hold it and choose Copy.");
+  }
+
+  /** A labelled value with its Copy button on the label's line, so the value
+   *  below has the whole width (links and tokens are long on a phone). */
+  function copyable(label, text, what, className) {
+    const shown = el("code", { className: className || "value", textContent: text });
+    const button = el("button", { type: "button", className: "small secondary", textContent: "Copy" });
+    button.setAttribute("aria-label", "Copy " + what);
+    button.addEventListener("click", () => copy(text, shown, what));
+    return el("div", { className: "copyable" },
+      el("div", { className: "copy-head" }, el("div", { className: "copy-label" }, ...label), button),
+      shown);
+  }
+
+  // --- One workshop --------------------------------------------------------
+
+  function created(seconds) {
+    const when = new Date(seconds * 1000);
+    return "Created " + when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+
+  function roomItem(room, capacity) {
+    const seats = "Seats: " + (room.seats || 0) + " of " + capacity + " \u00b7 Room id: " + room.id;
+    return el("li", { className: "room" }, copyable([
+      el("p", { className: "room-name", textContent: room.name }),
+      el("p", { className: "room-meta", textContent: seats }),
+    ], room.join_url, "join link for " + room.name));
+  }
+
+  function card(workshop) {
+    const headingId = "w-" + workshop.id;
+    const heading = el("h3", { id: headingId, tabIndex: -1, textContent: workshop.title });
+    const article = el("article", { className: "workshop" },
+      heading,
+      el("p", { className: "help", textContent: created(workshop.created) }),
+      el("div", { className: "facts" },
+        copyable(["Join code"], workshop.join_code, "join code", "join-code"),
+        copyable(["Join link"], workshop.join_url, "join link"),
+        copyable(["Workshop id"], workshop.id, "workshop id")),
+      el("h4", { textContent: "Rooms" }),
+      el("ul", { className: "rooms" },
+        ...workshop.rooms.map((room) => roomItem(room, workshop.room_capacity))),
+      facilitatorPart(workshop, false));
+    article.setAttribute("aria-labelledby", headingId);
+    return el("li", {}, article);
+  }
+
+  /** The facilitator token: kept on this device, or fetched with the admin token. */
+  function facilitatorPart(workshop, open) {
+    const token = localStorage.getItem(FACILITATOR_KEY + workshop.id);
+    const part = el("div", { className: "facilitator" });
+    const problem = el("p", { className: "error" });
+    problem.setAttribute("role", "alert");
+    if (!token) {
+      const get = el("button", { type: "button", className: "secondary", textContent: "Get a facilitator token" });
+      get.addEventListener("click", async () => {
+        get.disabled = true;
+        try {
+          const answer = await api("POST", "/api/workshops/" + encodeURIComponent(workshop.id) +
+            "/tokens", { role: "facilitator" });
+          localStorage.setItem(FACILITATOR_KEY + workshop.id, answer.token);
+          const shown = facilitatorPart(workshop, true);
+          part.replaceWith(shown);
+          shown.querySelector(".copy-head button").focus();
+        } catch (err) {
+          get.disabled = false;
+          handle(err, problem);
+        }
+      });
+      part.append(get, problem);
+      return part;
+    }
+    const panelId = "token-" + workshop.id;
+    const toggle = el("button", { type: "button", className: "secondary" });
+    toggle.setAttribute("aria-controls", panelId);
+    const panel = el("div", { id: panelId, className: "token-panel" },
+      copyable(["Facilitator token ", el("span", { className: "help",
+        textContent: "(keep it private: it lets anyone run this workshop)" })],
+      token, "facilitator token", "value token"));
+    const show = (shown) => {
+      panel.hidden = !shown;
+      toggle.setAttribute("aria-expanded", String(shown));
+      toggle.textContent = (shown ? "Hide" : "Show") + " facilitator token";
+    };
+    toggle.addEventListener("click", () => show(panel.hidden));
+    show(open);
+    part.append(toggle, panel);
+    return part;
+  }
+
+  // --- Creating ------------------------------------------------------------
+
+  $("create-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const rooms = document.getElementById("rooms").value.split("\n").map(function (s) {
-      return s.trim();
-    }).filter(Boolean);
-    const body = { title: document.getElementById("title").value.trim(), rooms: rooms };
-    result.textContent = "Creating\u2026";
-    const response = await fetch("/api/workshops", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: "Bearer " + token },
-      body: JSON.stringify(body),
-    });
-    const answer = await response.json();
-    result.textContent = "";
-    if (!response.ok) { result.append(line("Error", answer.detail)); return; }
-    const join = location.origin + "/join/" + answer.join_code;
-    result.append(line("Join code", answer.join_code), line("Join link", join));
-    const pre = document.createElement("pre");
-    pre.textContent = answer.facilitator_token;
-    result.append(line("Facilitator token (keep private)", ""), pre);
+    const form = event.currentTarget;
+    const problem = $("create-error");
+    const rooms = $("rooms").value.split("\n").map((s) => s.trim()).filter(Boolean);
+    if (!rooms.length) {
+      problem.textContent = "Write at least one room name.";
+      $("rooms").focus();
+      return;
+    }
+    const body = {
+      title: $("title").value.trim(),
+      rooms,
+      room_capacity: Number($("capacity").value),
+    };
+    problem.textContent = "";
+    form.querySelector("button[type=submit]").disabled = true;
+    try {
+      const workshop = await api("POST", "/api/workshops", body);
+      localStorage.setItem(FACILITATOR_KEY + workshop.id, workshop.facilitator_token);
+      delete workshop.facilitator_token;
+      workshops.unshift(workshop);
+      render();
+      $("title").value = "";
+      $("w-" + workshop.id).focus();
+      say("Created \u201c" + workshop.title + "\u201d. Its join code is " + workshop.join_code + ".");
+    } catch (err) {
+      handle(err, problem);
+    } finally {
+      form.querySelector("button[type=submit]").disabled = false;
+    }
   });
+
+  // --- Signing in and out --------------------------------------------------
+
+  $("sign-in-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const token = tokenFrom($("admin-link").value);
+    if (!token) {
+      signInError.textContent = "Paste the whole admin link, or the token after \u201ctoken=\u201d.";
+      return;
+    }
+    signInError.textContent = "";
+    localStorage.setItem(TOKEN_KEY, token);
+    if (await load()) $("new-heading").focus();
+  });
+
+  $("forget").addEventListener("click", () => {
+    localStorage.removeItem(TOKEN_KEY);
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith(FACILITATOR_KEY)) localStorage.removeItem(key);
+    }
+    workshops = [];
+    list.replaceChildren();
+    showSignIn("");
+    say("This device no longer keeps the admin token or any facilitator token.");
+  });
+
+  $("refresh").addEventListener("click", async () => {
+    if (await load()) say("The list is up to date.");
+  });
+
+  // The printed link carries the token once: keep it, then take it out of the address bar.
+  const fromAddress = tokenFrom(location.search + location.hash);
+  if (location.search || location.hash) history.replaceState(null, "", location.pathname);
+  if (fromAddress) localStorage.setItem(TOKEN_KEY, fromAddress);
+  if (localStorage.getItem(TOKEN_KEY)) {
+    load();
+  } else {
+    showSignIn("");
+  }
 })();
