@@ -14,7 +14,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from board_server.api import http, ws
+from board_server.api import http, qr, ws
 from board_server.api.errors import ApiError, api_error_handler, http_error_handler
 from board_server.auth import TokenSigner
 from board_server.config import Config
@@ -82,6 +82,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
 
     routes: list[BaseRoute] = [
         *http.routes,
+        *qr.routes,
         *ws.routes,
         Route("/", _home),
         Route("/join", _page("join.html")),

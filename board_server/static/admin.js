@@ -166,12 +166,36 @@
     return "Created " + when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
   }
 
-  function roomItem(room, capacity) {
+  /** The join link as a QR code, drawn by the server on its public address. */
+  function qrImage(code, room, what) {
+    const src = "/join/" + encodeURIComponent(code) + "/qr.svg" + (room ? "?room=" + encodeURIComponent(room) : "");
+    return el("img", { className: "qr", src: src, alt: "QR code of the " + what, width: 192, height: 192 });
+  }
+
+  function roomQr(code, room) {
+    const toggle = el("button", { type: "button", className: "small secondary", textContent: "QR code" });
+    toggle.setAttribute("aria-label", "Show the QR code for " + room.name);
+    toggle.setAttribute("aria-expanded", "false");
+    let image = null;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      if (!image) {
+        image = qrImage(code, room.id, "join link for " + room.name);
+        toggle.after(image);
+      }
+      image.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.setAttribute("aria-label", (open ? "Hide" : "Show") + " the QR code for " + room.name);
+    });
+    return toggle;
+  }
+
+  function roomItem(room, capacity, code) {
     const seats = "Seats: " + (room.seats || 0) + " of " + capacity + " \u00b7 Room id: " + room.id;
     return el("li", { className: "room" }, copyable([
       el("p", { className: "room-name", textContent: room.name }),
       el("p", { className: "room-meta", textContent: seats }),
-    ], room.join_url, "join link for " + room.name));
+    ], room.join_url, "join link for " + room.name), roomQr(code, room));
   }
 
   function card(workshop) {
@@ -183,10 +207,11 @@
       el("div", { className: "facts" },
         copyable(["Join code"], workshop.join_code, "join code", "join-code"),
         copyable(["Join link"], workshop.join_url, "join link"),
+        qrImage(workshop.join_code, null, "join link"),
         copyable(["Workshop id"], workshop.id, "workshop id")),
       el("h4", { textContent: "Rooms" }),
       el("ul", { className: "rooms" },
-        ...workshop.rooms.map((room) => roomItem(room, workshop.room_capacity))),
+        ...workshop.rooms.map((room) => roomItem(room, workshop.room_capacity, workshop.join_code))),
       facilitatorPart(workshop, false));
     article.setAttribute("aria-labelledby", headingId);
     return el("li", {}, article);

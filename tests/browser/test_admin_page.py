@@ -235,3 +235,23 @@ async def test_the_page_fits_the_screen_with_named_touch_targets(
     assert await page.evaluate(WIDER_THAN_SCREEN) == []
     assert await page.evaluate(TARGETS_TOO_SMALL) == []
     await page.screenshot(path=str(ARTIFACTS / f"admin-sign-in-{size}.png"))
+
+
+async def test_qr_codes_of_the_join_links_are_shown(
+    browser: Browser, server: RunningServer
+) -> None:
+    workshop = await server.create_workshop(title="Scan to join")
+    page = await admin_page(browser, server)
+    listed = card(page, "Scan to join")
+    whole = listed.get_by_role("img", name="QR code of the join link", exact=True)
+    await expect(whole).to_be_visible()
+    expected = f"/join/{workshop['join_code']}/qr.svg"
+    assert await whole.evaluate("(img) => new URL(img.src).pathname") == expected
+    assert await whole.evaluate("(img) => img.complete && img.naturalWidth > 0")
+    room_qr = listed.get_by_role("img", name="QR code of the join link for Table 2")
+    await expect(room_qr).to_have_count(0)
+    await listed.get_by_role("button", name="Show the QR code for Table 2").click()
+    await expect(room_qr).to_be_visible()
+    assert await room_qr.evaluate("(img) => new URL(img.src).search") == "?room=r2"
+    await listed.get_by_role("button", name="Hide the QR code for Table 2").click()
+    await expect(room_qr).to_be_hidden()
