@@ -109,7 +109,7 @@ async def list_workshops(request: Request) -> JSONResponse:
     """GET /api/workshops with the admin token: every workshop, newest first."""
     services = _services(request)
     _require_admin(request)
-    listed = await services.workshops.list()
+    listed = await services.workshops.with_seats()
     base = services.config.http_url
     return JSONResponse({"workshops": [workshop_json(w, base, seats) for w, seats in listed]})
 

@@ -112,7 +112,7 @@ class WorkshopService:
                 self._cache[workshop_id] = workshop
         return workshop
 
-    async def list(self) -> list[tuple[Workshop, dict[str, int]]]:
+    async def with_seats(self) -> list[tuple[Workshop, dict[str, int]]]:
         """Every workshop, newest first, with the seats held in each room."""
         workshops = await self._store.list_workshops()
         return [(w, await self.headcounts(w.id)) for w in reversed(workshops)]
