@@ -8,11 +8,17 @@ import { el } from "./dom.js";
 import { NOTE_W, NOTE_H, orderedNotes } from "./notes.js";
 import { tidyLayout } from "./tidy.js";
 import { arrowStep, trackDrag } from "./gestures.js";
+import { Layout, alongArrow, frameOf, hiddenNotes, settleGroup, settleNote, untangle } from "./untangle.js";
 
 const PAD = 16;
 const TITLE_H = 56;
+// The note's "Move" handle strip (see hiddenNotes).
+const HANDLE_H = 44;
+const SIZE = { noteW: NOTE_W, noteH: NOTE_H, pad: PAD, titleH: TITLE_H, handleH: HANDLE_H };
+const isCluster = (cluster) => cluster instanceof Y.Map && cluster.get("title") instanceof Y.Text;
 
-export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } }) {
+/** say(message) tells a screen reader what a move did. */
+export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 }, say = () => {} }) {
   const clusters = doc.getMap("clusters");
   const frames = new Map();
 
@@ -27,15 +33,40 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
   /** The frame around notes ([id, note] pairs), leaving out the note `except`. */
   function frameAround(pairs, except = null) {
     const inside = pairs.filter(([id]) => id !== except);
-    if (!inside.length) return null;
-    const xs = inside.map(([, n]) => n.get("x") || 0);
-    const ys = inside.map(([, n]) => n.get("y") || 0);
-    return {
-      x: Math.min(...xs) - PAD,
-      y: Math.min(...ys) - PAD - TITLE_H,
-      w: Math.max(...xs) - Math.min(...xs) + NOTE_W + 2 * PAD,
-      h: Math.max(...ys) - Math.min(...ys) + NOTE_H + 2 * PAD + TITLE_H,
-    };
+    return frameOf(inside.map(([, n]) => ({ x: n.get("x") || 0, y: n.get("y") || 0 })), SIZE);
+  }
+
+  /** The board as plain notes and groups, for placement (see untangle.js). */
+  function layout() {
+    const items = orderedNotes(notes).map(([id, n]) => ({
+      id, cluster: n.get("cluster") || "", x: n.get("x") || 0, y: n.get("y") || 0,
+    }));
+    const order = [...clusters.entries()]
+      .filter(([, cluster]) => isCluster(cluster))
+      .sort(([a, x], [b, y]) => (x.get("created") || 0) - (y.get("created") || 0) || (a < b ? -1 : 1))
+      .map(([cid]) => cid);
+    return new Layout(items, order, SIZE);
+  }
+
+  /** Write the moves a Layout made, in one transaction; byPerson: see notes.js `placed`. */
+  function apply(moves, { byPerson = false } = {}) {
+    if (!moves.size) return;
+    doc.transact(() => {
+      for (const [id, { x, y }] of moves) {
+        const note = notes.get(id);
+        if (!(note instanceof Y.Map)) continue;
+        if (note.get("x") !== x) note.set("x", x);
+        if (note.get("y") !== y) note.set("y", y);
+        if (byPerson && note.has("placed")) note.delete("placed");
+      }
+    });
+  }
+
+  /** Every note and every group's frame as a plain box: what a new note must keep clear of. */
+  function boxes() {
+    const board = layout();
+    const frames = board.frames().map(([, frame]) => frame);
+    return [...board.notes.map((n) => ({ id: n.id, ...board.box(n) })), ...frames];
   }
 
   const bounds = (cid, except = null) => frameAround(members(cid), except);
@@ -47,8 +78,17 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
       for (const [, note] of members(cid)) {
         note.set("x", Math.max(0, (note.get("x") || 0) + dx));
         note.set("y", Math.max(TITLE_H + PAD, (note.get("y") || 0) + dy));
+        // A person put it here now, not the board (see notes.js).
+        if (note.has("placed")) note.delete("placed");
       }
     });
+  }
+
+  /** "Move all" was let go: the group never stays on other notes or groups. */
+  function settleDropped(cid) {
+    const board = layout();
+    settleGroup(board, cid, { wholeGroup: true });
+    apply(board.moves);
   }
 
   /**
@@ -58,6 +98,15 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
    * of that cluster. Says what it did.
    */
   function dropNote(id, note) {
+    const said = dropOnto(id, note);
+    // Whatever the drop did, it leaves nothing over anything.
+    const board = layout();
+    settleNote(board, id);
+    apply(board.moves);
+    return said;
+  }
+
+  function dropOnto(id, note) {
     const cx = (note.get("x") || 0) + NOTE_W / 2;
     const cy = (note.get("y") || 0) + NOTE_H / 2;
     const target = orderedNotes(notes).find(([other, n]) => other !== id && contains(n, cx, cy));
@@ -126,14 +175,32 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
         moveCluster(cid, dx - moved[0], dy - moved[1]);
         moved = [dx, dy];
       },
-      () => frame.classList.remove("dragging"),
+      () => {
+        frame.classList.remove("dragging");
+        settleDropped(cid);
+      },
     );
     if (started) frame.classList.add("dragging");
   }
 
   function onKey(event, cid) {
     const delta = arrowStep(event);
-    if (delta) moveCluster(cid, ...delta);
+    if (!delta) return;
+    // One step, or straight on past what is in the way; when nothing is free
+    // that way, the group stays where it is and says so.
+    const board = layout();
+    const frame = board.frame(cid);
+    if (!frame) return;
+    const step = {
+      x: Math.max(Math.min(frame.x, 0), frame.x + delta[0]),
+      y: Math.max(Math.min(frame.y, 0), frame.y + delta[1]),
+    };
+    board.moveGroup(cid, step);
+    if (settleGroup(board, cid, { wholeGroup: true, allow: alongArrow(step, delta) })) {
+      apply(board.moves, { byPerson: true });
+    } else {
+      say("Cannot go there: other notes are in the way");
+    }
   }
 
   function create(cid, cluster) {
@@ -163,7 +230,7 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
       byCluster.get(cid).push([id, note]);
     }
     for (const [cid, cluster] of clusters.entries()) {
-      if (!(cluster instanceof Y.Map) || !(cluster.get("title") instanceof Y.Text)) continue;
+      if (!isCluster(cluster)) continue;
       const inside = byCluster.get(cid) || [];
       const box = frameAround(inside);
       let entry = frames.get(cid);
@@ -223,11 +290,21 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 } 
     });
   }
 
+  /** Hidden notes (id → "note" or "group"; see untangle.js). */
+  const hidden = () => hiddenNotes(layout());
+
+  /** "Show them": move notes and groups so that nothing lies over anything. */
+  function untangleAll() {
+    const moves = untangle(layout());
+    apply(moves);
+    return moves.size;
+  }
+
   clusters.observeDeep(render);
   // Typing in a note never moves a frame.
   notes.observeDeep((events) => {
     if (!events.every((event) => event.target instanceof Y.Text)) render();
   });
   render();
-  return { dropNote, groups, tidy };
+  return { dropNote, groups, tidy, boxes, hidden, untangleAll };
 }
