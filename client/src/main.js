@@ -7,7 +7,7 @@ import { WebsocketProvider } from "y-websocket";
 import { IndexeddbPersistence } from "y-indexeddb";
 import { noteLayer } from "./notes.js";
 import { outlinePanel } from "./outline.js";
-import { mapLayer } from "./map.js";
+import { mapLayer, OVERVIEW_BELOW } from "./map.js";
 import { clusterLayer } from "./clusters.js";
 import { boardView } from "./view.js";
 import { LOCAL_ORIGIN } from "./textbinding.js";
@@ -15,6 +15,10 @@ import { el } from "./dom.js";
 import { PICTURES, notesSize } from "./notes.js";
 import { sketchPad } from "./sketch.js";
 import { cursorLayer } from "./cursors.js";
+import { leaveButton } from "./leave.js";
+import { announce, toastButton } from "./notice.js";
+import { moreMenu } from "./moremenu.js";
+import { hiddenNotesButton } from "./hidden.js";
 
 function readSession() {
   // A viewer link carries everything in the fragment, which never reaches
@@ -159,15 +163,16 @@ function presence(provider, session, readOnly) {
   render();
 }
 
-// Spoken by screen readers: what a keyboard drop did, for example.
-function announce(message) {
-  if (!message) return;
-  // Emptied first, so that the same message twice is spoken twice.
-  const region = document.getElementById("announce");
-  region.textContent = "";
-  requestAnimationFrame(() => {
-    region.textContent = message;
-  });
+// The first hint on an empty board: what to do, or, for a viewer, what to expect.
+function boardHint(readOnly) {
+  const hint = document.getElementById("board-hint");
+  hint.replaceChildren(
+    el("span", { "aria-hidden": "true" }, readOnly ? "📝" : "➕"),
+    readOnly ? " No notes yet: ideas appear here as people add them" : " Tap Add note to write your first idea",
+  );
+  return (count) => {
+    hint.hidden = count > 0;
+  };
 }
 
 function start() {
@@ -198,6 +203,8 @@ function start() {
   const outline = document.getElementById("outline");
   const updateOutline = outlinePanel(outline, document.getElementById("outline-list"));
   const count = document.getElementById("note-count");
+  const showBoardHint = boardHint(readOnly);
+  showBoardHint(doc.getMap("notes").size);
   const boardEl = document.getElementById("surface");
   const view = boardView(
     document.getElementById("board"),
@@ -205,7 +212,18 @@ function start() {
     document.getElementById("zoom-controls"),
     () => notesSize(doc.getMap("notes")),
   );
-  const clusters = clusterLayer({ doc, notes: doc.getMap("notes"), board: boardEl, readOnly, view });
+  const clusters = clusterLayer({
+    doc, notes: doc.getMap("notes"), board: boardEl, readOnly, view, say: announce,
+  });
+  // The buttons that float over the board, in board units: a new note is
+  // never left under them.
+  const floating = [document.getElementById("zoom-controls"), document.getElementById("show-hidden")];
+  const floatingBoxes = () => floating.filter((node) => node.checkVisibility()).map((node) => {
+    const box = node.getBoundingClientRect();
+    const [left, top] = view.toBoard(box.left, box.top).map(Math.floor);
+    const [right, bottom] = view.toBoard(box.right, box.bottom).map(Math.ceil);
+    return { x: left, y: top, w: right - left, h: bottom - top };
+  });
   // The outline is rebuilt only while it is open, at most once a frame.
   let latest = [];
   let outlineFrame = 0;
@@ -213,7 +231,7 @@ function start() {
     if (outline.hidden || outlineFrame) return;
     outlineFrame = requestAnimationFrame(() => {
       outlineFrame = 0;
-      updateOutline(latest, clusters.groups(latest));
+      updateOutline(latest, clusters.groups(latest), hiddenNotes.current());
     });
   };
   doc.getMap("clusters").observeDeep(refreshOutline);
@@ -225,11 +243,22 @@ function start() {
     onDrop: (id, note, byKeyboard = false) =>
       announce(clusters.dropNote(id, note) || (byKeyboard ? "Not over a note or a group" : "")),
     view,
+    obstacles: clusters.boxes,
+    floating: floatingBoxes,
     onChange(ordered, { content }) {
       latest = ordered;
       count.textContent = `${ordered.length} ${ordered.length === 1 ? "note" : "notes"}`;
+      showBoardHint(ordered.length);
       if (content) refreshOutline();
     },
+  });
+  const hiddenNotes = hiddenNotesButton({
+    doc,
+    button: document.getElementById("show-hidden"),
+    clusters,
+    readOnly,
+    onChange: refreshOutline,
+    say: announce,
   });
 
   const mapSurface = document.getElementById("map-surface");
@@ -239,11 +268,13 @@ function start() {
     mapSurface,
     document.getElementById("map-zoom"),
     () => map.contentSize(),
+    { fitUntilMoved: true, overviewBelow: OVERVIEW_BELOW },
   );
   map = mapLayer({
     doc,
     canvas: mapSurface,
     panel: document.getElementById("map-panel"),
+    hint: document.getElementById("map-hint"),
     readOnly,
     view: mapView,
     shown: () => !document.getElementById("map").hidden,
@@ -281,30 +312,43 @@ function start() {
     readOnly,
   );
   contrastToggle();
+  leaveButton(session, provider, local, readOnly);
 
+  moreMenu();
+  toastButton();
+
+  // Notes or map. The button says where it goes; the map's own buttons take
+  // the notes' slot (body[data-mode] in board.css), so no other button moves.
   const mode = document.getElementById("mode-toggle");
+  const modeLabel = mode.querySelector(".swap");
   mode.addEventListener("click", () => {
-    const toMap = mode.getAttribute("aria-pressed") !== "true";
-    mode.setAttribute("aria-pressed", String(toMap));
-    mode.lastChild.textContent = toMap ? " Notes" : " System map";
+    const toMap = document.body.dataset.mode !== "map";
+    const label = toMap ? "Notes" : "System map";
+    modeLabel.dataset.other = modeLabel.textContent;
+    modeLabel.textContent = label;
+    mode.setAttribute("aria-label", label);
+    document.body.dataset.mode = toMap ? "map" : "notes";
     document.getElementById("board-area").hidden = toMap;
     document.getElementById("map").hidden = !toMap;
-    add.hidden = toMap;
-    if (!readOnly) {
-      addPicture.hidden = toMap;
-      addSketch.hidden = toMap;
-      tidy.hidden = toMap;
-    }
-    addFactor.hidden = !toMap;
     if (toMap) map.show();
   });
 
   const toggle = document.getElementById("outline-toggle");
-  toggle.addEventListener("click", () => {
-    const open = outline.hidden;
+  const showOutline = (open) => {
     outline.hidden = !open;
     toggle.setAttribute("aria-expanded", String(open));
     if (open) refreshOutline();
+  };
+  toggle.addEventListener("click", () => showOutline(outline.hidden));
+  const closeOutline = () => {
+    showOutline(false);
+    // The toggle may be behind "More"; then the focus goes there.
+    const more = document.getElementById("more");
+    (toggle.checkVisibility() ? toggle : more).focus();
+  };
+  outline.querySelector(".close-panel").addEventListener("click", closeOutline);
+  outline.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeOutline();
   });
 
   // For the browser tests and the browser benchmark: the live doc and Yjs itself.

@@ -6,12 +6,17 @@ import { el } from "./dom.js";
 import { findLoops, MAX_LOOPS } from "./loops.js";
 import { arrowStep, liveDrag } from "./gestures.js";
 import { extentOf } from "./view.js";
+import { announce } from "./notice.js";
 
 export const FACTOR_W = 200;
 export const FACTOR_H = 150;
 const SVG = "http://www.w3.org/2000/svg";
 const KIND_NAMES = { R: "reinforcing", B: "balancing" };
 const LOOPS_SHOWN = 30;
+// Below this zoom a factor's 64-unit buttons are under 44 screen pixels, so
+// each factor becomes one button that zooms in on it (board.css .zoomed-out).
+export const OVERVIEW_BELOW = 0.7;
+const PLACEHOLDER = "Type a cause or effect";
 
 function svg(tag, attrs) {
   const node = document.createElementNS(SVG, tag);
@@ -23,7 +28,7 @@ function newId(doc) {
   return `${doc.clientID.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, shown = () => true }) {
+export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1 }, shown = () => true }) {
   const nodes = doc.getMap("nodes");
   const links = doc.getMap("links");
   const arrows = svg("svg", { class: "map-arrows", "aria-hidden": "true" });
@@ -100,10 +105,17 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, sh
     return extentOf([...nodes.values()].filter((factor) => factor instanceof Y.Map), FACTOR_W, FACTOR_H);
   }
 
+  // The next step, said on screen and to screen readers.
+  function nextStep(id) {
+    return `Arrow from ${labelOf(id)}. Now tap ‘Arrow to here’ on the factor it leads to, or ‘Cancel arrow’.`;
+  }
+
   function chooseEnd(id) {
     if (linkFrom === null) {
       linkFrom = id;
+      announce(nextStep(id));
     } else if (linkFrom !== id) {
+      announce(`Arrow made from ${labelOf(linkFrom)} to ${labelOf(id)}.`);
       const link = new Y.Map();
       doc.transact(() => {
         link.set("from", linkFrom);
@@ -117,18 +129,50 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, sh
       linkFrom = null;
     } else {
       linkFrom = null;
+      announce("Arrow cancelled.");
     }
     renderFactors();
+    renderHint();
+  }
+
+  // The first hint on an empty map, or the next step while making an arrow.
+  function renderHint() {
+    if (!hint) return;
+    let icon = "";
+    let text = "";
+    if (linkFrom !== null) {
+      [icon, text] = ["➝", nextStep(linkFrom)];
+    } else if (nodes.size === 0) {
+      [icon, text] = readOnly
+        ? ["🔁", "No factors yet: the map appears here as people make it"]
+        : ["➕", "Tap Add factor to write a cause or an effect"];
+    }
+    hint.hidden = !text;
+    if (text && hint.textContent !== `${icon} ${text}`) {
+      hint.replaceChildren(el("span", { "aria-hidden": "true" }, icon), ` ${text}`);
+    }
+  }
+
+  /** Zoomed far out, a factor is one button: it zooms in on the factor to edit it. */
+  function zoomInOn(id) {
+    const [x, y] = centre(id);
+    view.centreOn(x, y, 1);
+    rendered.get(id)?.label.focus({ preventScroll: true });
   }
 
   function renderFactors() {
+    if (linkFrom !== null && !nodes.has(linkFrom)) linkFrom = null;
     for (const [id, factor] of nodes.entries()) {
       if (!(factor instanceof Y.Map) || !(factor.get("label") instanceof Y.Text)) continue;
       let entry = rendered.get(id);
       if (!entry) {
-        const label = el("textarea", { class: "factor-label", "aria-label": "Factor name" });
+        const label = el("textarea", {
+          class: "factor-label", "aria-label": "Factor name", placeholder: readOnly ? "" : PLACEHOLDER,
+        });
         label.readOnly = readOnly;
         const box = el("article", { class: "factor", "data-factor-id": id });
+        const overview = el("button", { type: "button", class: "factor-overview", onclick: () => zoomInOn(id) });
+        box.append(overview);
         let arrow = null;
         if (!readOnly) {
           box.append(el(
@@ -145,23 +189,28 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, sh
             "Move",
           ));
         }
-        box.append(label);
         if (!readOnly) {
-          arrow = el("button", { type: "button", class: "icon-button", onclick: () => chooseEnd(id) });
+          arrow = el("button", { type: "button", class: "icon-button factor-arrow", onclick: () => chooseEnd(id) });
           box.append(arrow);
         }
+        box.append(label);
         canvas.append(box);
-        entry = { box, label, arrow, unbind: bindText(factor.get("label"), label) };
+        entry = { box, label, arrow, overview, unbind: bindText(factor.get("label"), label) };
         rendered.set(id, entry);
       }
       entry.box.style.left = `${factor.get("x") || 0}px`;
       entry.box.style.top = `${factor.get("y") || 0}px`;
+      const name = labelOf(id);
+      if (entry.overview.textContent !== name) {
+        entry.overview.textContent = name;
+        entry.overview.setAttribute("aria-label", `${name}: ${readOnly ? "zoom in" : "zoom in to edit"}`);
+      }
       if (entry.arrow) {
         const text = linkFrom === null ? "Arrow from here" : linkFrom === id ? "Cancel arrow" : "Arrow to here";
-        const name = `${text}: ${labelOf(id)}`;
-        if (entry.arrow.getAttribute("aria-label") !== name) {
+        const arrowName = `${text}: ${name}`;
+        if (entry.arrow.getAttribute("aria-label") !== arrowName) {
           entry.arrow.replaceChildren(el("span", { "aria-hidden": "true" }, "➝"), text);
-          entry.arrow.setAttribute("aria-label", name);
+          entry.arrow.setAttribute("aria-label", arrowName);
         }
       }
       entry.box.classList.toggle("linking", linkFrom === id);
@@ -202,7 +251,8 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, sh
     const group = svg("g", { class: "arrow" });
     const path = svg("path", { "marker-end": "url(#arrowhead)" });
     const mark = svg("text", { "text-anchor": "middle" });
-    const caption = svg("text", { "text-anchor": "middle", class: "arrow-label" });
+    // Below the mark by its own size, which grows as the map zooms out.
+    const caption = svg("text", { "text-anchor": "middle", class: "arrow-label", dy: "1.2em" });
     group.append(path, mark, caption);
     arrows.append(group);
     const text = el("span", { class: "link-text" });
@@ -262,9 +312,9 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, sh
       view.group.classList.toggle("highlight", inLoop.has(link.id));
       view.path.setAttribute("d", `M ${x1} ${y1} Q ${cx} ${cy} ${x2 - ex * scale} ${y2 - ey * scale}`);
       const sign = link.polarity === "-" ? "−" : "+";
-      for (const [node, y] of [[view.mark, cy], [view.caption, cy + 26]]) {
+      for (const node of [view.mark, view.caption]) {
         node.setAttribute("x", cx);
-        node.setAttribute("y", y);
+        node.setAttribute("y", cy);
       }
       view.mark.textContent = `${sign}${link.delay ? " ||" : ""}`;
       view.caption.textContent = link.label;
@@ -283,6 +333,8 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, sh
         }
       }
     }
+    panel.querySelector("#link-count").textContent = current.length === 0 ? "No arrows yet"
+      : `${current.length} ${current.length === 1 ? "arrow" : "arrows"}`;
     for (const [id, view] of linkViews) {
       if (!seen.has(id)) {
         view.group.remove();
@@ -362,14 +414,16 @@ export function mapLayer({ doc, canvas, panel, readOnly, view = { scale: 1 }, sh
     if (highlighted !== null && highlighted >= loops.length) highlighted = null;
     renderLinks(current, loops);
     renderLoops(loops);
+    renderHint();
   }
 
   nodes.observeDeep(render);
   links.observeDeep(render);
   render();
-  /** Call when the map is shown: it catches up with what changed meanwhile. */
+  /** Call when the map is shown: it catches up with what changed meanwhile, and fits. */
   function show() {
     if (stale) render();
+    view.shown?.();
   }
 
   return { addFactor, contentSize, show };

@@ -4,6 +4,8 @@ import { bindText } from "./textbinding.js";
 import { el } from "./dom.js";
 import { extentOf } from "./view.js";
 import { arrowStep, liveDrag } from "./gestures.js";
+import { freeSpot, overlaps, visibleArea } from "./placement.js";
+import { speak } from "./speech.js";
 
 // Note colours and their names (for the colour picker's buttons).
 export const COLOR_NAMES = [
@@ -25,12 +27,6 @@ export const PICTURES = [
   ["🍎", "food"], ["🚶", "walking"], ["⏰", "waiting"], ["❓", "question"],
 ];
 const PICTURE_NAMES = new Map(PICTURES);
-
-export function speak(text) {
-  if (!("speechSynthesis" in window) || !text) return;
-  window.speechSynthesis.cancel();
-  window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
-}
 
 /** What a picture or sketch note shows, in words ("bus", "drawing"), or "". */
 export function pictureName(note) {
@@ -95,13 +91,28 @@ export function notesSize(notes) {
   return extentOf([...notes.values()].filter(isNote), NOTE_W, NOTE_H);
 }
 
-export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view = { scale: 1 } }) {
+// Moves the board makes on its own (see settleOwn): never undone by Undo,
+// which would put a note back on top of another.
+const PLACEMENT_ORIGIN = Symbol("placement");
+// The fields whose change may make two notes overlap.
+const PLACE_KEYS = ["x", "y", "placed", "cluster"];
+
+/**
+ * obstacles() gives every note and group frame as a plain box (a note's with
+ * its id): a new note is placed clear of them all. floating() gives the
+ * buttons that float over the board's edges, in board units.
+ */
+export function noteLayer({
+  doc, notes, board, readOnly, onChange, onDrop, view = { scale: 1 }, obstacles = () => [], floating = () => [],
+}) {
   const rendered = new Map();
 
   function move(note, x, y) {
     doc.transact(() => {
       note.set("x", Math.max(0, Math.round(x)));
       note.set("y", Math.max(0, Math.round(y)));
+      // A person put it here, not the board: settleOwn leaves it alone.
+      if (note.has("placed")) note.delete("placed");
     });
   }
 
@@ -231,7 +242,6 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
     }
     if (picture) node.append(picture);
     node.append(text, controls);
-    board.append(node);
     return { node, text, unbind: bindText(note.get("text"), text) };
   }
 
@@ -261,12 +271,18 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
       return;
     }
     ordered = orderedNotes(notes);
+    let previous = null;
     ordered.forEach(([id, note], index) => {
       let entry = rendered.get(id);
       if (!entry) {
         entry = create(id, note);
         rendered.set(id, entry);
+        // In creation order, on every tablet, so the same note lies on top
+        // everywhere (a note that arrives late may have been made earlier).
+        if (previous) previous.after(entry.node);
+        else board.insertBefore(entry.node, board.querySelector(":scope > .note"));
       }
+      previous = entry.node;
       place(entry, note);
       entry.node.setAttribute("aria-label", `Note ${index + 1}`);
     });
@@ -280,16 +296,78 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
     onChange(ordered, { content: true });
   }
 
+  const inView = () => visibleArea(view, board.clientWidth, board.clientHeight);
+
+  /**
+   * A note this person works on that was placed out of view (the view was
+   * full), or under a button floating over the board's edge, comes to the
+   * middle of the screen along the way it was out.
+   */
+  function keepInView(spot) {
+    if (!view.centreOn) return;
+    const area = inView();
+    const box = { ...spot, w: NOTE_W, h: NOTE_H };
+    const across = spot.x >= area.x && spot.x + NOTE_W <= area.x + area.w;
+    const down = spot.y >= area.y && spot.y + NOTE_H <= area.y + area.h &&
+      !floating().some((button) => overlaps(button, box));
+    if (across && down) return;
+    const middle = [(board.clientWidth / 2 - view.x) / view.scale, (board.clientHeight / 2 - view.y) / view.scale];
+    view.centreOn(
+      across ? middle[0] : spot.x + NOTE_W / 2,
+      down ? middle[1] : spot.y + NOTE_H / 2,
+      view.scale,
+    );
+  }
+
+  // Two tablets that add a note at the same moment each pick the same free
+  // spot. Each tablet watches the notes it made in this page session and
+  // still where the board put them (`placed`): when one overlaps a placed
+  // note made before it (earlier `created`, then smaller id), it moves its
+  // own note to a free spot. Only the maker moves a note, so no two tablets
+  // write the same note, and the first note never moves, so it settles.
+  // Notes a person has moved are never moved here: someone may be dragging
+  // one onto another to group them.
+  const own = new Set();
+  let settling = 0;
+
+  const boxOf = (note) => ({ x: note.get("x") || 0, y: note.get("y") || 0, w: NOTE_W, h: NOTE_H });
+
+  function settleOwn() {
+    settling = 0;
+    const placed = orderedNotes(notes).filter(([, note]) => note.get("placed"));
+    placed.forEach(([id, note], index) => {
+      if (!own.has(id) || note.get("cluster")) return;
+      const box = boxOf(note);
+      if (!placed.slice(0, index).some(([, first]) => overlaps(boxOf(first), box))) return;
+      const spot = freeSpot(obstacles().filter((b) => b.id !== id), box, { area: inView() });
+      doc.transact(() => {
+        note.set("x", spot.x);
+        note.set("y", spot.y);
+      }, PLACEMENT_ORIGIN);
+      if (rendered.get(id)?.node.contains(document.activeElement)) keepInView(spot);
+    });
+  }
+
+  // Never inside the observer: a change to the doc waits for the next task.
+  notes.observeDeep((events) => {
+    if (settling || !own.size) return;
+    const moved = (event) =>
+      event.target === notes ||
+      (event.target instanceof Y.Map && PLACE_KEYS.some((key) => event.keysChanged.has(key)));
+    if (events.some(moved)) settling = setTimeout(settleOwn, 0);
+  });
+
   /** Add a note: a text note, a picture note ({emoji}) or a sketch note ({strokes}). */
   function add({ emoji = "", strokes = null } = {}) {
     const id = `${doc.clientID.toString(36)}-${Date.now().toString(36)}`;
-    const count = notes.size;
-    const columns = Math.max(1, Math.floor((board.clientWidth - 16) / (NOTE_W + 16)));
+    const spot = freeSpot(obstacles(), { w: NOTE_W, h: NOTE_H }, { area: inView() });
     const note = new Y.Map();
+    own.add(id);
     doc.transact(() => {
       note.set("text", new Y.Text());
-      note.set("x", 16 + (count % columns) * (NOTE_W + 16));
-      note.set("y", 16 + Math.floor(count / columns) * (NOTE_H + 16));
+      note.set("x", spot.x);
+      note.set("y", spot.y);
+      note.set("placed", true);
       // Random colours, so that colour does not give away who wrote a note.
       note.set("color", COLORS[Math.floor(Math.random() * COLORS.length)]);
       note.set("kind", emoji ? "emoji" : strokes ? "sketch" : "text");
@@ -299,6 +377,7 @@ export function noteLayer({ doc, notes, board, readOnly, onChange, onDrop, view 
       note.set("created", Date.now());
       notes.set(id, note);
     });
+    keepInView(spot);
     const entry = rendered.get(id);
     if (entry && !strokes) entry.text.focus();
     else entry?.node.querySelector(".note-handle")?.focus();

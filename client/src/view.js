@@ -1,8 +1,9 @@
 // Pan and zoom of the board: wheel pans, Ctrl+wheel (a trackpad pinch) zooms
 // at the pointer, two fingers pinch and pan, one finger on the background
 // pans, and buttons zoom for those who use neither. "Fit" shows everything on
-// the board at once (never above 100 %). The notes board and the system map
-// each have their own view.
+// the board at once (never above 100 %, 125 % on a big screen), clear of the
+// zoom buttons. The notes board and the system map each have their own view;
+// the map fits itself each time it is shown, until the person moves it.
 import { el } from "./dom.js";
 
 export const MIN_SCALE = 0.3;
@@ -10,6 +11,10 @@ export const MAX_SCALE = 2.5;
 const BUTTON_STEP = 1.25;
 
 const FIT_MARGIN = 16;
+// A big screen, such as a projector read from across a hall, shows the board
+// at 125 %: it starts there, and "Fit" goes no bigger.
+const BIG_SCREEN = "(min-width: 1600px) and (min-height: 900px)";
+const BIG_SCREEN_SCALE = 1.25;
 
 /** How far boxes of width × height at their items' x, y reach: [right, bottom]. */
 export function extentOf(items, width, height) {
@@ -25,9 +30,17 @@ export function extentOf(items, width, height) {
 /**
  * contentSize() gives the board units the content reaches to, as [width,
  * height] from the origin (everything on a board sits at x, y >= 0).
+ * Options: fitUntilMoved (shown() fits until the person pans or zooms), and
+ * overviewBelow (under this scale the surface has the class "zoomed-out").
+ * The surface's --zoom property is the scale, for text drawn at a size the
+ * eye can read whatever the zoom.
  */
-export function boardView(viewport, surface, controls, contentSize = () => [0, 0]) {
-  const view = { scale: 1, x: 0, y: 0 };
+export function boardView(viewport, surface, controls, contentSize = () => [0, 0], options = {}) {
+  const { fitUntilMoved = false, overviewBelow = 0 } = options;
+  const natural = window.matchMedia(BIG_SCREEN).matches ? BIG_SCREEN_SCALE : 1;
+  const view = { scale: natural, x: 0, y: 0 };
+  // Set by the person's own pans and zooms; "Fit" clears it.
+  let moved = false;
   const button = (name, label, text) =>
     el("button", { type: "button", class: `${name} icon-button`, "aria-label": label }, text);
   controls.replaceChildren(
@@ -38,6 +51,8 @@ export function boardView(viewport, surface, controls, contentSize = () => [0, 0
   );
   const apply = () => {
     surface.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+    surface.style.setProperty("--zoom", String(view.scale));
+    surface.classList.toggle("zoomed-out", view.scale < overviewBelow);
     controls.querySelector(".zoom-level").textContent = `${Math.round(view.scale * 100)}%`;
   };
 
@@ -59,6 +74,7 @@ export function boardView(viewport, surface, controls, contentSize = () => [0, 0
     "wheel",
     (event) => {
       event.preventDefault();
+      moved = true;
       if (event.ctrlKey) {
         zoomAt(Math.exp(-event.deltaY / 200), ...local(event));
       } else {
@@ -83,6 +99,7 @@ export function boardView(viewport, surface, controls, contentSize = () => [0, 0
   viewport.addEventListener("pointerdown", (event) => {
     if (event.target !== viewport && event.target !== surface) return;
     viewport.setPointerCapture(event.pointerId);
+    moved = true;
     pointers.set(event.pointerId, local(event));
     last = summary();
   });
@@ -117,17 +134,37 @@ export function boardView(viewport, surface, controls, contentSize = () => [0, 0
   });
 
   const centre = () => [viewport.clientWidth / 2, viewport.clientHeight / 2];
-  controls.querySelector(".zoom-in").addEventListener("click", () => zoomAt(BUTTON_STEP, ...centre()));
-  controls.querySelector(".zoom-out").addEventListener("click", () => zoomAt(1 / BUTTON_STEP, ...centre()));
-  controls.querySelector(".zoom-reset").addEventListener("click", () => {
+  const zoomButton = (factor) => () => {
+    moved = true;
+    zoomAt(factor, ...centre());
+  };
+  controls.querySelector(".zoom-in").addEventListener("click", zoomButton(BUTTON_STEP));
+  controls.querySelector(".zoom-out").addEventListener("click", zoomButton(1 / BUTTON_STEP));
+
+  /** Everything in view, at most at the natural size, above the zoom buttons in the corner. */
+  view.fit = () => {
     const [width, height] = contentSize();
+    const below = controls.offsetHeight ? controls.offsetHeight + FIT_MARGIN : 0;
     const fit = Math.min(
       (viewport.clientWidth - FIT_MARGIN) / Math.max(width, 1),
-      (viewport.clientHeight - FIT_MARGIN) / Math.max(height, 1),
+      (viewport.clientHeight - below - FIT_MARGIN) / Math.max(height, 1),
     );
-    Object.assign(view, { scale: Math.max(MIN_SCALE, Math.min(1, fit)), x: 0, y: 0 });
+    Object.assign(view, { scale: Math.max(MIN_SCALE, Math.min(natural, fit)), x: 0, y: 0 });
+    moved = false;
     apply();
-  });
+  };
+  controls.querySelector(".zoom-reset").addEventListener("click", view.fit);
+  /** Call when the viewport has just been shown: it fits, unless the person moved it. */
+  view.shown = () => {
+    if (fitUntilMoved && !moved) view.fit();
+  };
+  /** Board point (x, y) at the middle of the viewport, at this scale: the person's move. */
+  view.centreOn = (x, y, scale) => {
+    moved = true;
+    view.scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
+    [view.x, view.y] = centre().map((middle, i) => middle - [x, y][i] * view.scale);
+    apply();
+  };
   apply();
   /** Board units under a client (screen) point. */
   view.toBoard = (clientX, clientY) => {
