@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from browserkit import ARTIFACTS, join, tablet
-from conftest import RunningServer
+from conftest import RunningServer, start_server
 from playwright.async_api import Browser, Page, expect
 
 from board_server.client import post_json
@@ -112,3 +114,33 @@ async def test_a_viewer_has_no_leave_button(browser: Browser, server: RunningSer
     )
     await expect(viewer.locator("#connection")).to_have_text("Online")
     await expect(viewer.get_by_role("button", name="Leave")).to_have_count(0)
+
+
+async def test_a_seat_nobody_opens_is_given_back_after_the_grace(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # Long enough that the first attempt below comes well within it.
+    server, stop = await start_server(tmp_path / "data", seat_grace_seconds=4.0)
+    try:
+        workshop = await server.create_workshop(rooms=("Table 1",), room_capacity=1)
+        code = workshop["join_code"]
+        # Someone scans the code and puts the tablet away before the board opens.
+        await server.join(code, "Gone")
+        ben = await tablet(browser)
+        await ben.goto(f"{server.http_url}/join/{code}")
+        await ben.get_by_label("Your name or a nickname").fill("Ben")
+        join_button = ben.get_by_role("button", name="Join")
+        await join_button.click()
+        await expect(ben.locator("#status")).to_have_text("Every room is full.")
+        # After the grace the seat is free: Ben tries again, as a person would.
+        async with asyncio.timeout(20):
+            while not ben.url.endswith("/board"):
+                await join_button.click()
+                await ben.wait_for_function(
+                    "() => location.pathname === '/board' || "
+                    "document.getElementById('status')?.textContent === 'Every room is full.'"
+                )
+        await expect(ben.locator("#connection")).to_have_text("Online")
+        assert await seats(server, workshop) == [1]
+    finally:
+        await stop()
