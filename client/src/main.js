@@ -268,7 +268,7 @@ function start() {
     mapSurface,
     document.getElementById("map-zoom"),
     () => map.contentSize(),
-    { fitUntilMoved: true, overviewBelow: OVERVIEW_BELOW },
+    { fitUntilMoved: true, overviewBelow: OVERVIEW_BELOW, scaledText: true },
   );
   map = mapLayer({
     doc,

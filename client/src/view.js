@@ -30,13 +30,13 @@ export function extentOf(items, width, height) {
 /**
  * contentSize() gives the board units the content reaches to, as [width,
  * height] from the origin (everything on a board sits at x, y >= 0).
- * Options: fitUntilMoved (shown() fits until the person pans or zooms), and
- * overviewBelow (under this scale the surface has the class "zoomed-out").
- * The surface's --zoom property is the scale, for text drawn at a size the
- * eye can read whatever the zoom.
+ * Options: fitUntilMoved (shown() fits until the person pans or zooms);
+ * scaledText: the surface's --zoom property is the scale, for text drawn at
+ * a size the eye can read whatever the zoom, and under overviewBelow the
+ * surface has the class "zoomed-out".
  */
 export function boardView(viewport, surface, controls, contentSize = () => [0, 0], options = {}) {
-  const { fitUntilMoved = false, overviewBelow = 0 } = options;
+  const { fitUntilMoved = false, overviewBelow = 0, scaledText = false } = options;
   const natural = window.matchMedia(BIG_SCREEN).matches ? BIG_SCREEN_SCALE : 1;
   const view = { scale: natural, x: 0, y: 0 };
   // Set by the person's own pans and zooms; "Fit" clears it.
@@ -49,10 +49,17 @@ export function boardView(viewport, surface, controls, contentSize = () => [0, 0
     button("zoom-in", "Zoom in", "+"),
     button("zoom-reset", "Fit to screen", "Fit"),
   );
+  // --zoom is set only on a surface whose text needs it (the map), and only
+  // when the scale changes: a custom property restyles every element under
+  // it, which on a notes board of 500 notes costs every frame of a pan.
+  let styledScale = null;
   const apply = () => {
     surface.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
-    surface.style.setProperty("--zoom", String(view.scale));
-    surface.classList.toggle("zoomed-out", view.scale < overviewBelow);
+    if (scaledText && view.scale !== styledScale) {
+      styledScale = view.scale;
+      surface.style.setProperty("--zoom", String(view.scale));
+      surface.classList.toggle("zoomed-out", view.scale < overviewBelow);
+    }
     controls.querySelector(".zoom-level").textContent = `${Math.round(view.scale * 100)}%`;
   };
 
