@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from board_server.client import post_json
 from board_server.config import Config
@@ -25,6 +27,19 @@ async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
     async with asyncio.timeout(timeout):
         while not predicate():  # noqa: ASYNC110
             await asyncio.sleep(0.005)
+
+
+async def close_after(url: str, *frames: bytes | str) -> tuple[int | None, str]:
+    """Connect, send frames, and read until the server closes; the close code and reason."""
+    async with asyncio.timeout(10), connect(url, max_size=None) as ws:
+        for frame in frames:
+            await ws.send(frame)
+        try:
+            while True:
+                await ws.recv()
+        except ConnectionClosed:
+            pass
+        return ws.close_code, ws.close_reason
 
 
 @dataclass

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from board_server.api.errors import ApiError, json_body, text_field
+from board_server.api.ws import CLOSE_UNAUTHORIZED
 from board_server.auth import AuthError, Claims, bearer, check_admin
 from board_server.model import Role, Workshop
 from board_server.services import Services
@@ -16,9 +17,6 @@ from board_server.services import Services
 MAX_ROOMS = 100
 MAX_ROOM_CAPACITY = 1000
 _ISSUABLE_ROLES = {Role.VIEWER.value, Role.OBSERVER.value, Role.FACILITATOR.value}
-# Leaving ends a participant's seat and closes their sockets with this code:
-# y-websocket does not reconnect after a 44xx close.
-CLOSE_LEFT = 4401
 
 
 def _services(request: Request) -> Services:
@@ -155,7 +153,7 @@ async def leave(request: Request) -> Response:
         raise ApiError(403, "forbidden", "Only a participant can leave.")
     await services.workshops.leave(claims)
     services.rooms.close_participant(
-        claims.workshop_id, claims.participant_id, CLOSE_LEFT, "You left the workshop."
+        claims.workshop_id, claims.participant_id, CLOSE_UNAUTHORIZED, "You left the workshop."
     )
     return Response(status_code=204)
 

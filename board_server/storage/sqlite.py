@@ -342,8 +342,11 @@ class SQLiteStore:
     def _db_has_seat_for(
         self, p: Participant, capacity: int, lapse_before: float, current: Participant | None
     ) -> bool:
-        here = current is not None and current.room_id == p.room_id
-        if here and current is not None and current.holds_seat(lapse_before):
+        if (
+            current is not None
+            and current.room_id == p.room_id
+            and current.holds_seat(lapse_before)
+        ):
             return True
         (others,) = (
             self._db()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from board_server.auth import AuthError, Claims, TokenSigner
@@ -64,14 +63,12 @@ class WorkshopService:
         token_ttl: float,
         room_capacity: int,
         seat_grace: float,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
         self._signer = signer
         self._token_ttl = token_ttl
         self._room_capacity = room_capacity
         self._seat_grace = seat_grace
-        self._clock = clock
         self._cache: dict[str, Workshop] = {}
 
     async def create(
@@ -89,7 +86,7 @@ class WorkshopService:
                 id=workshop_id or new_id(),
                 title=title,
                 join_code=new_join_code(),
-                created=self._clock(),
+                created=time.time(),
                 rooms=rooms,
                 room_capacity=room_capacity or self._room_capacity,
             )
@@ -126,7 +123,7 @@ class WorkshopService:
         return self._signer.issue(workshop_id, role, new_id(6), room_id, self._token_ttl)
 
     def _lapse_before(self) -> float:
-        return self._clock() - self._seat_grace
+        return time.time() - self._seat_grace
 
     async def _returning(self, workshop: Workshop, rejoin: str | None) -> Participant | None:
         """The participant a device's earlier token names, if it still has a place here."""
@@ -159,7 +156,7 @@ class WorkshopService:
             room = workshop.room(preferred or "") or await self._emptiest_open_room(
                 workshop, lapse_before
             )
-            now = self._clock()
+            now = time.time()
             if previous is None:
                 participant = Participant(new_id(6), workshop.id, room.id, name, now)
             else:
@@ -199,12 +196,12 @@ class WorkshopService:
             claims.participant_id,
             capacity=workshop.room_capacity,
             lapse_before=self._lapse_before(),
-            now=self._clock(),
+            now=time.time(),
         )
 
     async def leave(self, claims: Claims) -> bool:
         """The participant leaves: the seat is free at once. False if already gone."""
-        return await self._store.leave(claims.workshop_id, claims.participant_id, self._clock())
+        return await self._store.leave(claims.workshop_id, claims.participant_id, time.time())
 
     async def ensure_demo(self) -> tuple[Workshop, str]:
         """The demo workshop with four rooms, created on first use."""

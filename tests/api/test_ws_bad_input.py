@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import RunningServer, start_server
+from conftest import RunningServer, close_after, start_server
 from pycrdt import Map
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -62,19 +62,6 @@ async def live(server: RunningServer, workshop: dict[str, Any]) -> AsyncIterator
     finally:
         await a.close()
         await b.close()
-
-
-async def close_after(url: str, *frames: bytes | str) -> tuple[int | None, str]:
-    """Connect, send frames, and read until the server closes; the close code and reason."""
-    async with asyncio.timeout(10), connect(url, max_size=None) as ws:
-        for frame in frames:
-            await ws.send(frame)
-        try:
-            while True:
-                await ws.recv()
-        except ConnectionClosed:
-            pass
-        return ws.close_code, ws.close_reason
 
 
 @pytest.mark.parametrize(
