@@ -15,13 +15,14 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from board_server.api import http, qr, ws
-from board_server.api.errors import ApiError, api_error_handler, http_error_handler
+from board_server.api.errors import board_error_handler, http_error_handler
 from board_server.auth import TokenSigner
 from board_server.config import Config
+from board_server.errors import BoardError
 from board_server.rooms import RoomRegistry
 from board_server.services import Services
-from board_server.storage import open_store
-from board_server.workshop import WorkshopError, WorkshopService
+from board_server.storage.open import open_backend
+from board_server.workshop import WorkshopService
 
 logger = logging.getLogger("board.server")
 
@@ -42,23 +43,27 @@ async def _home(request: Request) -> Response:
 
 
 def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlette:
-    """Build the app. Secrets must already be filled in (see config.with_secrets)."""
+    """Build the app. Secrets must already be filled in (see storage.open.resolve_secrets)."""
     if not config.secret or not config.admin_token:
-        raise ValueError("config needs secret and admin_token; call with_secrets() first")
+        raise ValueError("config needs secret and admin_token; call resolve_secrets() first")
     secret = config.secret
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = open_store(config)
-        await store.start()
+        backend = open_backend(config)
+        await backend.start()
+        store = backend.store
         signer = TokenSigner(secret)
         rooms = RoomRegistry(
             store,
+            backend.bus,
             idle_seconds=config.idle_unload_seconds,
             compact_threshold=config.compact_threshold,
+            awareness_timeout=config.awareness_timeout_seconds,
         )
         services = Services(
             config=config,
+            backend=backend,
             store=store,
             signer=signer,
             workshops=WorkshopService(
@@ -77,7 +82,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
             yield
         finally:
             await rooms.close()
-            await store.close()
+            await backend.close()
             logger.info("stopped; every room persisted")
 
     routes: list[BaseRoute] = [
@@ -95,8 +100,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
         routes=routes,
         lifespan=lifespan,
         exception_handlers={
-            ApiError: api_error_handler,
-            WorkshopError: api_error_handler,
+            BoardError: board_error_handler,
             HTTPException: http_error_handler,
         },
     )

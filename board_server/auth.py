@@ -16,18 +16,14 @@ from dataclasses import dataclass
 
 import msgpack
 
+from board_server.errors import BoardError
 from board_server.model import Role
 
 _VERSION = "v1"
 
 
-class AuthError(Exception):
+class AuthError(BoardError):
     """A token was missing, malformed, forged, expired or not allowed here."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)

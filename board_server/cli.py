@@ -84,7 +84,14 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
         "--redis-url",
         default=None,
         metavar="URL",
-        help="keep workshops in Redis instead (not available yet)",
+        help="keep workshops in Redis instead, e.g. redis://127.0.0.1:6379/0, so "
+        "that several processes can serve one workshop (or $BOARD_REDIS_URL)",
+    )
+    parser.add_argument(
+        "--redis-prefix",
+        default=None,
+        metavar="PREFIX",
+        help="start of every Redis key (default board:, or $BOARD_REDIS_PREFIX)",
     )
 
 
@@ -114,13 +121,13 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="TOKEN",
         help="the admin link's token (default: made once, kept in the "
-        "data folder; or $BOARD_ADMIN_TOKEN)",
+        "data folder, or in Redis with --redis-url; or $BOARD_ADMIN_TOKEN)",
     )
     parser.add_argument(
         "--secret",
         default=None,
         help="the key that signs every token (default: made once, kept in "
-        "the data folder; or $BOARD_SECRET)",
+        "the data folder, or in Redis with --redis-url; or $BOARD_SECRET)",
     )
     parser.add_argument(
         "--demo",
@@ -143,6 +150,14 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
         "after this long (default 300)",
     )
     parser.add_argument(
+        "--awareness-timeout-seconds",
+        type=float,
+        default=Config.awareness_timeout_seconds,
+        metavar="SECONDS",
+        help="with --redis-url: drop presence from another process that has not "
+        "been renewed for this long, because that process died (default 30)",
+    )
+    parser.add_argument(
         "--log-level",
         default=Config.log_level,
         choices=["debug", "info", "warning", "error"],
@@ -163,19 +178,22 @@ def config_from(args: argparse.Namespace, env: dict[str, str]) -> Config:
     """Map parsed options, then env vars, onto the Config dataclass."""
     data_dir = args.data_dir or Path(env.get("BOARD_DATA_DIR") or Config.data_dir)
     redis_url = args.redis_url or env.get("BOARD_REDIS_URL") or None
+    redis_prefix = args.redis_prefix or env.get("BOARD_REDIS_PREFIX") or Config.redis_prefix
     if args.command == "export":
-        return Config(data_dir=data_dir, redis_url=redis_url)
+        return Config(data_dir=data_dir, redis_url=redis_url, redis_prefix=redis_prefix)
     return Config(
         host=args.host,
         port=args.port,
         public_url=_public_url(args.public_url or env.get("BOARD_PUBLIC_URL")),
         data_dir=data_dir,
         redis_url=redis_url,
+        redis_prefix=redis_prefix,
         admin_token=args.admin_token or env.get("BOARD_ADMIN_TOKEN") or None,
         secret=args.secret or env.get("BOARD_SECRET") or None,
         demo=args.demo,
         idle_unload_seconds=args.idle_unload_seconds,
         seat_grace_seconds=args.seat_grace_seconds,
+        awareness_timeout_seconds=args.awareness_timeout_seconds,
         log_level=args.log_level,
     )
 
@@ -240,8 +258,6 @@ def main(argv: list[str] | None = None) -> None:
         config = config_from(args, env)
     except ValueError as exc:
         parser.error(str(exc))
-    if config.redis_url:
-        parser.error("--redis-url / BOARD_REDIS_URL: the Redis store is not available yet")
     if args.command == "export":
         sys.exit(run_export(config, args.workshop, args.format, args.output))
     serve(config)

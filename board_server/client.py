@@ -185,7 +185,8 @@ class BoardClient:
         self._changed.set()
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Wait until predicate() holds, re-checking after every remote update."""
+        """Wait until predicate() holds, re-checking after every remote update
+        and awareness change."""
         async with asyncio.timeout(timeout):
             while not predicate():
                 self._changed.clear()
@@ -254,6 +255,7 @@ class BoardClient:
                         self.awareness.pop(entry.client_id, None)
                     else:
                         self.awareness[entry.client_id] = json.loads(entry.state_json)
+                self._changed.set()
 
     async def close(self) -> None:
         """Disconnect and stop reconnecting."""

@@ -22,6 +22,8 @@ class Config:
     port: int = 8000
     data_dir: Path = Path("board-data")
     redis_url: str | None = None
+    # Every Redis key and channel starts with this (storage/keys.py).
+    redis_prefix: str = "board:"
     # The address in every link the server prints or serves; without it,
     # server.build_server works one out from the host and the network.
     public_url: str | None = None
@@ -42,6 +44,12 @@ class Config:
     # A WebSocket ping every ping_interval seconds; a socket that does not
     # answer within as long again is closed with 1011.
     ping_interval: float = 20.0
+    # Presence from another process that is not renewed for this long is
+    # dropped (that process died); clients renew theirs every 15 s.
+    awareness_timeout_seconds: float = 30.0
+    # Redis mode: updates kept while Redis is unreachable, at most this many
+    # bytes; past it, the rooms that cannot log close their clients with 1013.
+    redis_buffer_bytes: int = 16 * 1024 * 1024
     log_level: str = "info"
 
     @property

@@ -89,7 +89,13 @@ class RoomKey:
 
 @dataclass
 class StoredDoc:
-    """A board document as the store holds it: a snapshot plus the updates after it."""
+    """A board document as the store holds it: a snapshot plus the updates after it.
+
+    ``cursor`` names the position in the room's log of the last update here
+    (or of the snapshot's end when there are none): a reader that follows the
+    log from it misses nothing and sees nothing twice.
+    """
 
     snapshot: bytes | None = None
     updates: list[bytes] = field(default_factory=list)
+    cursor: str = ""

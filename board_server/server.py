@@ -9,8 +9,9 @@ import uvicorn
 
 from board_server.api.socket import BoardSocketProtocol
 from board_server.app import ReadyHook, create_app
-from board_server.config import Config, with_secrets
+from board_server.config import Config
 from board_server.netaddr import public_base_url
+from board_server.storage.open import resolve_secrets
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -28,7 +29,7 @@ def build_server(
     config: Config, *, on_ready: ReadyHook | None = None
 ) -> tuple[uvicorn.Server, socket.socket, Config]:
     """Bind, fill in secrets, the real port and the links' address, and build the server."""
-    config = with_secrets(config)
+    config = resolve_secrets(config)
     sock = bind_socket(config.host, config.port)
     port = sock.getsockname()[1]
     config = replace(

@@ -8,6 +8,7 @@ from board_server.auth import TokenSigner
 from board_server.config import Config
 from board_server.rooms import RoomRegistry
 from board_server.storage import Store
+from board_server.storage.open import Backend
 from board_server.workshop import WorkshopService
 
 
@@ -16,6 +17,7 @@ class Services:
     """Everything a request handler may need; built once in the app's lifespan."""
 
     config: Config
+    backend: Backend
     store: Store
     signer: TokenSigner
     workshops: WorkshopService

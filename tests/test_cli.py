@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import httpx
+import pytest
+from rediskit import REDIS_URL, delete_prefix
+from serverproc import ServerProcess
 
 from board_server.cli import _parser, config_from
 from board_server.config import Config
@@ -30,11 +34,12 @@ def test_env_vars_fill_in_what_options_leave_out() -> None:
         "BOARD_ADMIN_TOKEN": "adm",
         "BOARD_SECRET": "sec",
         "BOARD_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "BOARD_REDIS_PREFIX": "hall2:",
     }
     config = config_from(_parser().parse_args(["serve"]), env)
     assert config.data_dir == Path("/srv/board")
     assert (config.admin_token, config.secret) == ("adm", "sec")
-    assert config.redis_url == "redis://127.0.0.1:6379/0"
+    assert (config.redis_url, config.redis_prefix) == ("redis://127.0.0.1:6379/0", "hall2:")
     options_win = config_from(_parser().parse_args(["serve", "--secret", "cli"]), env)
     assert options_win.secret == "cli"
 
@@ -50,14 +55,30 @@ def test_secrets_never_appear_in_repr() -> None:
     assert "adm-secret-1" not in repr(config) and "sign-secret-2" not in repr(config)
 
 
-def test_redis_url_is_refused_clearly_until_the_redis_store_exists(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "board_server.cli", "--redis-url", "redis://127.0.0.1:6379"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 2
-    assert "the Redis store is not available yet" in result.stderr
-    assert not (tmp_path / "board-data").exists()
+@pytest.mark.redis
+async def test_redis_mode_processes_share_tokens_and_keep_nothing_on_disk(
+    tmp_path: Path, spawn: Callable[[], ServerProcess]
+) -> None:
+    prefix = f"test:{tmp_path.name}:"
+    redis_args = ["--redis-url", REDIS_URL, "--redis-prefix", prefix]
+    first, second = spawn(), spawn()
+    try:
+        await first.start(None, extra_args=redis_args, cwd=tmp_path)
+        await second.start(None, extra_args=redis_args, cwd=tmp_path)
+        # One admin token for the deployment, made once and kept in Redis.
+        assert first.admin_token and first.admin_token == second.admin_token
+        # Both serve the one demo workshop, and a token from one opens the other.
+        assert first.join_code == second.join_code
+        async with httpx.AsyncClient(timeout=10) as http:
+            joined = await http.post(
+                f"{first.http_url}/api/join", json={"code": first.join_code, "name": "Ana"}
+            )
+            assert joined.status_code == 200
+            token = joined.json()["token"]
+            left = await http.post(
+                f"{second.http_url}/api/leave", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert left.status_code == 204
+        assert not (tmp_path / "board-data").exists()
+    finally:
+        await delete_prefix(prefix)

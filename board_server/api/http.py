@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from board_server.api.errors import ApiError, json_body, text_field
-from board_server.api.ws import CLOSE_UNAUTHORIZED
+from board_server.api.errors import json_body, text_field
 from board_server.auth import AuthError, Claims, bearer, check_admin
+from board_server.errors import BoardError
 from board_server.model import Role, Workshop
 from board_server.services import Services
 
@@ -32,14 +32,14 @@ def _is_admin(request: Request) -> bool:
 
 def _require_admin(request: Request) -> None:
     if not _is_admin(request):
-        raise ApiError(401, "unauthorized", "The admin token is missing or wrong.")
+        raise BoardError("unauthorized", "The admin token is missing or wrong.")
 
 
 def _claims(request: Request) -> Claims:
     try:
         return _services(request).signer.verify(bearer(request.headers.get("authorization")))
     except AuthError as exc:
-        raise ApiError(401, exc.code, exc.detail) from None
+        raise BoardError(exc.code, exc.detail) from None
 
 
 def workshop_json(
@@ -69,7 +69,12 @@ def workshop_json(
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """Liveness: 200 {"status": "ok"}."""
+    """200 {"status": "ok"}; 503 {"status": "unavailable", "detail"} while the
+    store or the bus cannot be reached, so that a proxy sends new clients elsewhere."""
+    backend = _services(request).backend
+    problem = backend.health()
+    if problem is not None:
+        return JSONResponse({"status": "unavailable", "detail": problem}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 
@@ -85,15 +90,13 @@ async def create_workshop(request: Request) -> JSONResponse:
         or not 1 <= len(rooms) <= MAX_ROOMS
         or not all(isinstance(r, str) and r.strip() and len(r) <= 100 for r in rooms)
     ):
-        raise ApiError(
-            422, "invalid_field", f"'rooms' must be a list of 1 to {MAX_ROOMS} room names."
-        )
+        raise BoardError("invalid_field", f"'rooms' must be a list of 1 to {MAX_ROOMS} room names.")
     capacity = body.get("room_capacity")
     if capacity is not None and (
         type(capacity) is not int or not 1 <= capacity <= MAX_ROOM_CAPACITY
     ):
         detail = f"'room_capacity' must be a whole number from 1 to {MAX_ROOM_CAPACITY}."
-        raise ApiError(422, "invalid_field", detail)
+        raise BoardError("invalid_field", detail)
     assert title is not None
     workshop, token = await services.workshops.create(
         title, [r.strip() for r in rooms], room_capacity=capacity
@@ -124,7 +127,7 @@ async def join(request: Request) -> JSONResponse:
     room_id = text_field(body, "room", max_len=64, required=False)
     rejoin = body.get("rejoin")
     if rejoin is not None and (not isinstance(rejoin, str) or len(rejoin) > 1024):
-        raise ApiError(422, "invalid_field", "'rejoin' must be the token this device had.")
+        raise BoardError("invalid_field", "'rejoin' must be the token this device had.")
     assert code is not None and name is not None
     result = await _services(request).workshops.join(code, name, room_id, rejoin=rejoin)
     workshop: dict[str, Any] = {
@@ -150,11 +153,9 @@ async def leave(request: Request) -> Response:
     services = _services(request)
     claims = _claims(request)
     if claims.role is not Role.PARTICIPANT:
-        raise ApiError(403, "forbidden", "Only a participant can leave.")
+        raise BoardError("forbidden", "Only a participant can leave.")
     await services.workshops.leave(claims)
-    services.rooms.close_participant(
-        claims.workshop_id, claims.participant_id, CLOSE_UNAUTHORIZED, "You left the workshop."
-    )
+    await services.rooms.participant_left(claims.workshop_id, claims.participant_id)
     return Response(status_code=204)
 
 
@@ -165,13 +166,13 @@ async def issue_token(request: Request) -> JSONResponse:
     if not _is_admin(request):
         claims = _claims(request)
         if claims.role is not Role.FACILITATOR or claims.workshop_id != workshop_id:
-            raise ApiError(403, "forbidden", "Only this workshop's facilitator can issue tokens.")
+            raise BoardError("forbidden", "Only this workshop's facilitator can issue tokens.")
     if await services.workshops.get(workshop_id) is None:
-        raise ApiError(404, "unknown_workshop", "No such workshop.")
+        raise BoardError("unknown_workshop", "No such workshop.")
     body = await json_body(request)
     role = body.get("role")
     if role not in _ISSUABLE_ROLES:
-        raise ApiError(422, "invalid_field", "'role' must be one of viewer, observer, facilitator.")
+        raise BoardError("invalid_field", "'role' must be one of viewer, observer, facilitator.")
     return JSONResponse({"token": services.workshops.token_for(workshop_id, Role(role))})
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from board_server.api.errors import ApiError
+from board_server.errors import BoardError
 from board_server.services import Services
 
 
@@ -30,14 +30,14 @@ async def join_qr(request: Request) -> Response:
     code = request.path_params["code"]
     workshop = await services.store.find_workshop_by_code(code)
     if workshop is None:
-        raise ApiError(404, "unknown_code", "No workshop has that code.")
+        raise BoardError("unknown_code", "No workshop has that code.")
     url = f"{services.config.http_url}/join/{workshop.join_code}"
     title = f"Join {workshop.title}"
     room_id = request.query_params.get("room")
     if room_id is not None:
         room = workshop.room(room_id)
         if room is None:
-            raise ApiError(404, "unknown_room", "That workshop has no such room.")
+            raise BoardError("unknown_room", "That workshop has no such room.")
         url += f"?room={room.id}"
         title += f", {room.name}"
     return Response(

@@ -13,7 +13,8 @@ connection is attached to its room, frames skip the ASGI queue both ways:
   frames, one encode shared by every peer (``rooms.frame.Frame``);
 - while a socket takes writes as they come (open, not backed up), its room
   calls the transport's own ``write`` directly (``direct()``), and the
-  protocol calls ``on_change`` whenever that stops or starts being true.
+  protocol tells the attached peer (``transport_changed``) whenever that
+  stops or starts being true.
 Close is abortive when the client does not read: after ``ABORT_AFTER``
 seconds the transport is aborted, so a stalled tablet never holds a socket.
 
@@ -35,12 +36,10 @@ except ImportError:  # pragma: no cover - websockets built without its C extensi
     from websockets.utils import apply_mask
 
 from board_server.rooms.frame import Frame
-from board_server.rooms.peer import RawWrite
+from board_server.rooms.peer import Peer, RawWrite
 
 EXTENSION = "board.socket"
 ABORT_AFTER = 2.0
-
-FrameHandler = Callable[[bytes], None]
 
 _FIN_BINARY = 0x82
 _FIN_PONG = 0x8A
@@ -51,12 +50,13 @@ _MAX_CONTROL = 125
 class BoardSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O protocol with a direct path for attached board sockets."""
 
-    on_binary: FrameHandler | None = None
-    on_change: Callable[[], None] | None = None
+    # The attached peer, and its frame handler (read once per frame).
+    peer: Peer | None = None
+    on_binary: Callable[[bytes], None] | None = None
 
     def _changed(self) -> None:
-        if self.on_change is not None:
-            self.on_change()
+        if self.peer is not None:
+            self.peer.transport_changed()
 
     # Every path that sends a close frame sets close_sent (ours, uvicorn's
     # keepalive timeout and parser errors, the app's close); from then on
@@ -170,12 +170,14 @@ class BoardSocketProtocol(WebSocketsSansIOProtocol):
         self._partial = None
         super().data_received(rest)
 
-    def attach(self, on_binary: FrameHandler) -> None:
-        """Route binary frames to on_binary from now on, starting with those queued."""
+    def attach(self, peer: Peer) -> None:
+        """Hand binary frames to the peer from now on, starting with those queued,
+        and tell it whenever ``direct()`` may have changed."""
         queued = []
         while not self.queue.empty():
             queued.append(self.queue.get_nowait())
-        self.on_binary = on_binary
+        self.peer = peer
+        self.on_binary = on_binary = peer.received
         for message in queued:
             data = message.get("bytes") if message["type"] == "websocket.receive" else None
             if data is not None and not self.close_sent:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from itertools import count
 
 from starlette.routing import WebSocketRoute
@@ -11,21 +10,12 @@ from starlette.websockets import WebSocket
 
 from board_server.api.socket import BoardSocketProtocol, board_socket_of
 from board_server.auth import AuthError, Claims
+from board_server.errors import Close
 from board_server.model import Role, RoomKey
-from board_server.rooms import InvalidUpdate, Peer, Room
+from board_server.rooms import Session
 from board_server.services import Services
-from board_server.sync import ProtocolError
 
 logger = logging.getLogger("board.connection")
-
-CLOSE_NORMAL = 1000
-CLOSE_UNSUPPORTED_DATA = 1003
-CLOSE_INTERNAL_ERROR = 1011
-CLOSE_BAD_FRAME = 4400
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
-CLOSE_INVALID_UPDATE = 4422
 
 _connection_ids = count(1)
 
@@ -40,15 +30,15 @@ async def _authorize(websocket: WebSocket, services: Services, key: RoomKey) -> 
     try:
         claims = services.signer.verify(websocket.query_params.get("token"))
     except AuthError as exc:
-        await _refuse(websocket, CLOSE_UNAUTHORIZED, exc.detail, context)
+        await _refuse(websocket, Close.UNAUTHORIZED, exc.detail, context)
         return None
     workshop = await services.workshops.get(key.workshop_id)
     if workshop is None or workshop.room(key.room_id) is None:
-        await _refuse(websocket, CLOSE_NOT_FOUND, "No such workshop or room.", context)
+        await _refuse(websocket, Close.NOT_FOUND, "No such workshop or room.", context)
         return None
     if claims.workshop_id != key.workshop_id or not claims.may_enter(key.room_id):
         reason = "This token does not open this room."
-        await _refuse(websocket, CLOSE_FORBIDDEN, reason, f"{context} role={claims.role.value}")
+        await _refuse(websocket, Close.FORBIDDEN, reason, f"{context} role={claims.role.value}")
         return None
     if claims.role is Role.PARTICIPANT:
         participant = await services.workshops.claim_seat(workshop, claims)
@@ -56,31 +46,13 @@ async def _authorize(websocket: WebSocket, services: Services, key: RoomKey) -> 
             # Left on this or another device, or a seat that was never used
             # lapsed and went to someone else: joining again gives a new one.
             reason = "This tablet is no longer in the workshop."
-            await _refuse(websocket, CLOSE_UNAUTHORIZED, reason, f"{context} role=participant")
+            await _refuse(websocket, Close.UNAUTHORIZED, reason, f"{context} role=participant")
             return None
         if participant.room_id != key.room_id:
             reason = "You have moved to another room."
-            await _refuse(websocket, CLOSE_FORBIDDEN, reason, f"{context} role=participant")
+            await _refuse(websocket, Close.FORBIDDEN, reason, f"{context} role=participant")
             return None
     return claims
-
-
-def _frame_handler(room: Room, peer: Peer) -> Callable[[bytes], None]:
-    """Handle one frame; bad input closes this connection only."""
-
-    def on_frame(data: bytes) -> None:
-        try:
-            room.receive(peer, data)
-        except ProtocolError as exc:
-            peer.close(CLOSE_BAD_FRAME, f"malformed message: {exc.reason}")
-        except InvalidUpdate as exc:
-            peer.close(CLOSE_INVALID_UPDATE, exc.reason)
-        except Exception:
-            # A bug of ours: this connection goes, the room and the server stay.
-            logger.exception("room %s: frame from %s failed", room.key, peer.label)
-            peer.close(CLOSE_INTERNAL_ERROR, "internal error")
-
-    return on_frame
 
 
 async def board_socket(websocket: WebSocket) -> None:
@@ -92,7 +64,7 @@ async def board_socket(websocket: WebSocket) -> None:
     socket = board_socket_of(websocket.scope)
     if socket is None:
         logger.error("board sockets need board_server's uvicorn protocol (server.py)")
-        await websocket.close(CLOSE_INTERNAL_ERROR, "server misconfigured")
+        await websocket.close(Close.INTERNAL_ERROR, "server misconfigured")
         return
     claims = await _authorize(websocket, services, key)
     if claims is None:
@@ -108,37 +80,33 @@ async def _serve(
     claims: Claims,
 ) -> None:
     label = f"c{next(_connection_ids)}"
-    room = await services.rooms.acquire(key)
-    peer = Peer(
-        socket,
-        read_only=claims.role.read_only,
-        sees_awareness=claims.role is not Role.OBSERVER,
-        queue_limit=services.config.send_queue_limit,
-        label=label,
+    session = Session(
+        claims.role,
         participant_id=claims.participant_id if claims.role is Role.PARTICIPANT else None,
     )
-    room.add(peer)
-    on_frame = _frame_handler(room, peer)
-    socket.attach(on_frame)
+    room = await services.rooms.acquire(key)
+    peer = room.connect(socket, session, queue_limit=services.config.send_queue_limit, label=label)
+    socket.attach(peer)
     logger.info(
         "connect %s role=%s workshop=%s room=%s peers=%d",
         label, claims.role.value, key.workshop_id, key.room_id, len(room.peers),
     )  # fmt: skip
-    code, reason = CLOSE_NORMAL, "client closed"
+    code: int = Close.NORMAL
+    reason = "client closed"
     try:
         # Binary frames go straight to the room; only what the fast path does
         # not take (text, fragmented binary) and the disconnect arrive here.
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
-                code = int(message.get("code") or CLOSE_NORMAL)
+                code = int(message.get("code") or Close.NORMAL)
                 reason = str(message.get("reason") or "client closed")
                 break
             data = message.get("bytes")
             if data is not None:
-                on_frame(data)
+                peer.received(data)
             else:
-                peer.close(CLOSE_UNSUPPORTED_DATA, "text frames are not supported")
+                peer.close(Close.UNSUPPORTED_DATA, "text frames are not supported")
     finally:
         peer.close(code, reason)
         room.remove(peer)

@@ -11,7 +11,7 @@ from board_server.export.formats import to_csv, to_json, to_markdown
 from board_server.export.outcomes import RoomOutcome, room_outcome
 from board_server.model import RoomKey, Workshop
 from board_server.rooms import doc_from_stored
-from board_server.storage import open_store, store_exists
+from board_server.storage.open import open_store, store_exists
 
 RENDERERS = {"md": to_markdown, "csv": to_csv, "json": to_json}
 EXPORT_FORMATS = frozenset(RENDERERS)

@@ -1,4 +1,5 @@
-"""The outgoing side of one connection: direct writes, and a bounded backlog."""
+"""One connection as its room sees it: its session, incoming frames, and the
+outgoing side (direct writes, and a bounded backlog)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,44 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
+from board_server.errors import Close
 from board_server.rooms.frame import Frame
+from board_server.rooms.session import Session
+from board_server.sync import ProtocolError
 
 logger = logging.getLogger("board.connection")
 
 RawWrite = Callable[[bytes], object]
 
-# "Try again later": y-websocket reconnects on it (it gives up on 4400-4499),
-# and a reconnect resyncs the client. The full table is in docs/protocol.md.
-CLOSE_TOO_SLOW = 1013
+
+class InvalidUpdate(Exception):
+    """A well-framed update that Yjs cannot apply; nothing of it was kept."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PeerOwner(Protocol):
+    """The room a peer belongs to, as the peer calls it."""
+
+    def receive(self, peer: Peer, data: bytes) -> None:
+        """Handle one frame; raises ProtocolError or InvalidUpdate for bad input."""
+
+    def peer_changed(self, peer: Peer) -> None:
+        """The peer's ``direct()`` may have changed."""
+
+    def peer_closed(self, peer: Peer) -> None:
+        """The peer started closing; the room should let it go."""
 
 
 class Transport(Protocol):
-    """Where a peer's frames go: the board socket, or a recorder in tests."""
+    """Where a peer's frames go: the board socket, or a recorder in tests.
 
-    on_change: Callable[[], None] | None
-    """Called whenever ``direct()`` may have changed."""
+    After ``attach(peer)``, the transport hands the peer every binary frame
+    (``peer.received``) and tells it when ``direct()`` may have changed
+    (``peer.transport_changed``).
+    """
 
     def write(self, frame: Frame) -> bool:
         """Write the frame now; False (and nothing written) if the socket is backed up."""
@@ -47,7 +70,7 @@ class PeerState(enum.Enum):
 
 
 class Peer:
-    """One connection as a room sees it.
+    """One connection as a room sees it. Rooms create peers (``Room.connect``).
 
     ``send`` never waits. A frame is written straight to the socket; only
     while the socket is backed up do frames wait in a backlog, drained by a
@@ -56,40 +79,63 @@ class Peer:
 
     ``direct()`` hands a room the socket's own write while nothing stands
     between a frame and the socket (open, no backlog, not backed up), so a
-    fan-out to hundreds of peers costs one call each; ``on_change`` tells the
+    fan-out to hundreds of peers costs one call each; ``peer_changed`` tells the
     room when that may have changed.
     """
 
     def __init__(
         self,
+        owner: PeerOwner,
         transport: Transport,
+        session: Session,
         *,
-        read_only: bool,
-        sees_awareness: bool,
         queue_limit: int,
         label: str,
-        participant_id: str | None = None,
     ) -> None:
+        self.owner = owner
         self.transport = transport
-        self.participant_id = participant_id
-        self.read_only = read_only
-        self.sees_awareness = sees_awareness
+        self.session = session
         self.label = label
         self.state = PeerState.OPEN
         self.dropped_writes = 0
         self.close_code: int | None = None
         self.close_reason = ""
         self.unknown_logged = False
-        self.on_close: Callable[[Peer], None] | None = None
-        self.on_change: Callable[[], None] | None = None
         self._queue_limit = queue_limit
         self._backlog: deque[Frame] = deque()
         self._drainer: asyncio.Task[None] | None = None
-        transport.on_change = self._changed
+
+    @property
+    def read_only(self) -> bool:
+        """Board writes from this connection are dropped."""
+        return self.session.read_only
+
+    @property
+    def sees_awareness(self) -> bool:
+        """Presence reaches this connection."""
+        return self.session.sees_awareness
+
+    def received(self, data: bytes) -> None:
+        """One binary frame from the client; bad input closes this connection only."""
+        if self.state is not PeerState.OPEN:
+            return
+        try:
+            self.owner.receive(self, data)
+        except ProtocolError as exc:
+            self.close(Close.BAD_FRAME, f"malformed message: {exc.reason}")
+        except InvalidUpdate as exc:
+            self.close(Close.INVALID_UPDATE, exc.reason)
+        except Exception:
+            # A bug of ours: this connection goes, the room and the server stay.
+            logger.exception("frame from %s failed", self.label)
+            self.close(Close.INTERNAL_ERROR, "internal error")
+
+    def transport_changed(self) -> None:
+        """The transport's ``direct()`` may have changed."""
+        self._changed()
 
     def _changed(self) -> None:
-        if self.on_change is not None:
-            self.on_change()
+        self.owner.peer_changed(self)
 
     def direct(self) -> RawWrite | None:
         """The socket's own write for wire bytes, or None while frames must go through send."""
@@ -104,7 +150,7 @@ class Peer:
         if not self._backlog and self.transport.write(frame):
             return
         if len(self._backlog) >= self._queue_limit:
-            self.close(CLOSE_TOO_SLOW, "client too slow; reconnect to resync")
+            self.close(Close.TRY_AGAIN_LATER, "client too slow; reconnect to resync")
             return
         self._backlog.append(frame)
         if len(self._backlog) == 1:
@@ -136,5 +182,4 @@ class Peer:
             self._drainer.cancel()
         self.transport.close(code, reason)
         self._changed()
-        if self.on_close is not None:
-            self.on_close(self)
+        self.owner.peer_closed(self)

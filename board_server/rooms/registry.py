@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 
+from board_server.bus import Bus, WorkshopEvent
+from board_server.errors import Close
 from board_server.model import RoomKey
+from board_server.rooms.keeper import Keeper
 from board_server.rooms.peer import PeerState
-from board_server.rooms.room import Room, doc_from_stored
-from board_server.storage import Store
+from board_server.rooms.room import Commands, Room, doc_from_stored
+from board_server.storage import DocLog
 
 logger = logging.getLogger("board.room")
+
+PARTICIPANT_LEFT = "participant.left"
 
 
 class RoomRegistry:
@@ -20,12 +27,30 @@ class RoomRegistry:
     load task, so they all get the same Room. A room that has been empty for
     ``idle_seconds`` is persisted and dropped; a join during that unload
     waits for it, then loads the room afresh from the store.
+
+    Every loaded room follows its log on the bus, so other processes' updates
+    and presence reach it; presence from a process that stops renewing it
+    (one that died) is dropped after ``awareness_timeout`` seconds.
     """
 
-    def __init__(self, store: Store, *, idle_seconds: float, compact_threshold: int) -> None:
-        self._store = store
+    def __init__(
+        self,
+        log: DocLog,
+        bus: Bus,
+        *,
+        idle_seconds: float,
+        compact_threshold: int,
+        commands: Commands | None = None,
+        awareness_timeout: float = 30.0,
+    ) -> None:
+        self._log = log
+        self._bus = bus
+        self.keeper = Keeper(log, bus, compact_threshold=compact_threshold)
+        self._commands = commands
         self._idle_seconds = idle_seconds
-        self._compact_threshold = compact_threshold
+        self._awareness_timeout = awareness_timeout
+        self._sweeper: asyncio.Task[None] | None = None
+        bus.subscribe(self._on_event)
         self._loading: dict[RoomKey, asyncio.Task[Room]] = {}
         self._unloading: dict[RoomKey, asyncio.Task[None]] = {}
         self._rooms: dict[RoomKey, Room] = {}
@@ -60,15 +85,12 @@ class RoomRegistry:
             unloading = self._unloading.get(key)
             if unloading is not None:
                 await asyncio.shield(unloading)
-            stored = await self._store.load_doc(key)
-            room = Room(
-                key,
-                doc_from_stored(stored),
-                self._store,
-                log_length=len(stored.updates),
-                compact_threshold=self._compact_threshold,
-            )
+            stored = await self._log.load_doc(key)
+            room = Room(key, doc_from_stored(stored), self.keeper, commands=self._commands)
+            self.keeper.opened(room, len(stored.updates), stored.cursor)
             self._rooms[key] = room
+            if self._sweeper is None:
+                self._sweeper = asyncio.create_task(self._sweep(), name="awareness sweeper")
             logger.debug("room %s loaded (%d logged updates)", key, len(stored.updates))
             self._arm_idle(key)
             return room
@@ -96,36 +118,54 @@ class RoomRegistry:
         if room is None or room.peers or key in self._unloading:
             return
         del self._rooms[key]
-        room.closed = True
+        room.retire()
         task = asyncio.create_task(self._unload(room), name=f"unload {key}")
         self._unloading[key] = task
 
     async def _unload(self, room: Room) -> None:
         try:
-            await room.close(1001, "room unloaded")
+            await room.close(Close.GOING_AWAY, "room unloaded")
             logger.debug("room %s unloaded", room.key)
         except Exception:
             logger.exception("room %s: persisting on unload failed", room.key)
         finally:
             del self._unloading[room.key]
 
-    def close_participant(
-        self, workshop_id: str, participant_id: str, code: int, reason: str
-    ) -> int:
-        """Close every connection of this participant, in any room; returns how many."""
-        closed = 0
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self._awareness_timeout / 6)
+            before = time.monotonic() - self._awareness_timeout
+            for room in list(self._rooms.values()):
+                room.expire_remote_awareness(before)
+
+    async def participant_left(self, workshop_id: str, participant_id: str) -> None:
+        """Close the participant's connections on every process."""
+        event = WorkshopEvent(workshop_id, PARTICIPANT_LEFT, {"participant": participant_id})
+        await self._bus.publish_event(event)
+
+    def _on_event(self, event: WorkshopEvent) -> None:
+        if event.kind == PARTICIPANT_LEFT:
+            participant = event.data.get("participant")
+            if isinstance(participant, str):
+                self._close_participant(event.workshop_id, participant)
+
+    def _close_participant(self, workshop_id: str, participant_id: str) -> None:
         for key, room in self._rooms.items():
             if key.workshop_id != workshop_id:
                 continue
             for peer in list(room.peers):
-                if peer.participant_id == participant_id and peer.state is PeerState.OPEN:
-                    peer.close(code, reason)
-                    closed += 1
-        return closed
+                if peer.session.participant_id == participant_id and peer.state is PeerState.OPEN:
+                    peer.close(Close.UNAUTHORIZED, "You left the workshop.")
 
-    async def close(self, code: int = 1012, reason: str = "server restarting") -> None:
+    async def close(
+        self, code: int = Close.SERVICE_RESTART, reason: str = "server restarting"
+    ) -> None:
         """Close every room's peers and persist every room."""
         self._closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         for handle in self._idle.values():
             handle.cancel()
         self._idle.clear()

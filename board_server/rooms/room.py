@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from pycrdt import Doc, merge_updates
 
+from board_server.errors import Close
 from board_server.model import RoomKey, StoredDoc
 from board_server.rooms.frame import Frame
-from board_server.rooms.peer import Peer, PeerState, RawWrite
-from board_server.storage import Store
+from board_server.rooms.keeper import Keeper
+from board_server.rooms.peer import InvalidUpdate, Peer, PeerState, RawWrite, Transport
+from board_server.rooms.session import Session
+from board_server.storage import StoreError
 from board_server.sync import (
     AwarenessMessage,
     AwarenessStates,
@@ -54,12 +58,27 @@ def doc_from_stored(stored: StoredDoc) -> Doc[Any]:
     return doc
 
 
-class InvalidUpdate(Exception):
-    """A well-framed update that Yjs cannot apply; nothing of it was kept."""
+class Commands(Protocol):
+    """The handler of command-channel messages (type 100), injected into rooms."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def handle(self, room: Room, peer: Peer, body: bytes) -> None:
+        """Handle one command message from a peer of the room."""
+
+
+class IgnoreCommands:
+    """Until the command channel exists: accept and ignore, like any extension."""
+
+    def handle(self, room: Room, peer: Peer, body: bytes) -> None:
+        """Ignore the message."""
+
+
+class _RemoteOwner:
+    """Stands for the connections of another process in awareness bookkeeping."""
+
+    __slots__ = ("node_id",)
+
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
 
 
 class _Audience:
@@ -91,20 +110,27 @@ class Room:
     A broadcast calls each open socket's own write with the shared bytes
     (``Peer.direct``); only peers that are backed up or closing go through
     ``Peer.send``. The split is cached and rebuilt after any peer changes.
+
+    A local update reaches the other peers only after the keeper has logged
+    it as far as the store promises (at once with SQLite, after Redis has it
+    in Redis mode). If the log refuses an update, the room gives up: every
+    peer is closed with 1013 and resends what the room lost when it
+    reconnects to a freshly loaded room. Updates from other processes arrive
+    through ``remote_updates`` already logged, and go straight out.
     """
 
     def __init__(
-        self, key: RoomKey, doc: Doc[Any], store: Store, *, log_length: int, compact_threshold: int
+        self, key: RoomKey, doc: Doc[Any], keeper: Keeper, *, commands: Commands | None = None
     ) -> None:
         self.key = key
         self.doc = doc
         self.peers: set[Peer] = set()
         self.awareness = AwarenessStates()
         self.closed = False
-        self._store = store
-        self._log_length = log_length
-        self._compact_threshold = compact_threshold
-        self._compaction: asyncio.Task[None] | None = None
+        self._broken = False
+        self._keeper = keeper
+        self._commands = commands or IgnoreCommands()
+        self._remote_owners: dict[str, _RemoteOwner] = {}
         self._pending: list[bytes] = []
         self._pending_origins: set[Peer] = set()
         self._flush_handle: asyncio.Handle | None = None
@@ -116,33 +142,44 @@ class Room:
     def _peers_changed(self) -> None:
         self._everyone = self._aware = None
 
-    def add(self, peer: Peer) -> None:
-        """Admit a peer and start the sync handshake with it."""
+    def connect(
+        self, transport: Transport, session: Session, *, queue_limit: int, label: str
+    ) -> Peer:
+        """Admit a connection as a new peer and start the sync handshake with it."""
+        peer = Peer(self, transport, session, queue_limit=queue_limit, label=label)
         self.peers.add(peer)
         self._peers_changed()
-        peer.on_close = self._peer_closing
-        peer.on_change = self._peers_changed
         if not peer.read_only:
             # Ask for what the client has that we lack (offline edits, or
             # edits that were lost when a server crashed).
             peer.send(Frame(encode_sync_step1(self.doc.get_state())))
         if peer.sees_awareness and len(self.awareness):
             peer.send(self._awareness_snapshot())
+        return peer
 
-    def _peer_closing(self, peer: Peer) -> None:
-        # A peer the room closes (too slow) leaves at once; deferred because
-        # it may close in the middle of a fan-out loop.
+    def peer_changed(self, peer: Peer) -> None:
+        """A peer's direct write may have changed: rebuild the audiences."""
+        if peer in self.peers:
+            self._peers_changed()
+
+    def peer_closed(self, peer: Peer) -> None:
+        """A peer started closing: it leaves at once; deferred because it may
+        close in the middle of a fan-out loop."""
         self._loop.call_soon(self.remove, peer)
 
     def remove(self, peer: Peer) -> None:
-        """Forget a peer and tell the others its presence is gone. Idempotent."""
+        """Forget a peer and tell everyone, here and on other processes, that
+        its presence is gone. Idempotent."""
+        if peer not in self.peers:
+            return
         self.peers.discard(peer)
         self._peers_changed()
-        peer.on_change = None
         self._pending_origins.discard(peer)
         removals = self.awareness.drop_owner(peer)
         if removals:
-            self._send_awareness(Frame(encode_awareness(encode_awareness_update(removals))))
+            payload = encode_awareness_update(removals)
+            self._send_awareness(Frame(encode_awareness(payload)))
+            self._keeper.publish_awareness(self, payload)
 
     def _awareness_snapshot(self) -> Frame:
         return Frame(encode_awareness(encode_awareness_update(self.awareness.snapshot())))
@@ -176,15 +213,14 @@ class Room:
                 return
             # Sent back to its sender too, like y-websocket's server, for the
             # same keep-alive reason.
-            self.awareness.apply(peer, entries)
+            self.awareness.apply(peer, entries, time.monotonic())
             self._send_awareness(Frame(data))
+            self._keeper.publish_awareness(self, message.payload)
         elif isinstance(message, QueryAwareness):
             if peer.sees_awareness:
                 peer.send(self._awareness_snapshot())
         elif isinstance(message, BoardMessage):
-            # Board commands arrive with the workshop issues; until then
-            # they are accepted and ignored, like any extension.
-            pass
+            self._commands.handle(self, peer, message.body)
         elif isinstance(message, UnknownMessage) and not peer.unknown_logged:
             peer.unknown_logged = True
             logger.info(
@@ -192,7 +228,7 @@ class Room:
             )
 
     def apply(self, update: bytes, origin: Peer | None) -> None:
-        """Apply an update to the document, persist it and schedule its fan-out."""
+        """Apply a local update to the document and schedule its logging and fan-out."""
         if update == _EMPTY_UPDATE:
             return
         try:
@@ -212,10 +248,6 @@ class Room:
                 self._flush_handle = self._loop.call_soon(self._flush)
             else:
                 self._flush_handle = self._loop.call_at(due, self._flush)
-        self._store.append_update(self.key, update)
-        self._log_length += 1
-        if self._log_length >= self._compact_threshold and self._compaction is None:
-            self._compaction = asyncio.create_task(self._compact(), name=f"compact {self.key}")
 
     def _flush(self) -> None:
         self._flush_handle = None
@@ -225,11 +257,69 @@ class Room:
         if not updates:
             return
         update = updates[0] if len(updates) == 1 else merge_updates(*updates)
-        frame = Frame(encode_sync_update(update))
         # A lone writer already has its own update; with several writers the
         # merged frame goes to all, which Yjs treats as idempotent.
         skip = next(iter(origins)) if len(origins) == 1 else None
-        self._broadcast(frame, self._audience(), skip)
+
+        def fan_out() -> None:
+            self._broadcast(Frame(encode_sync_update(update)), self._audience(), skip)
+
+        if self._broken:
+            return
+        try:
+            self._keeper.append(self, update, fan_out)
+        except StoreError as exc:
+            self._give_up(str(exc))
+
+    def _give_up(self, reason: str) -> None:
+        logger.error(
+            "room %s: the log refused an update (%s); closing its %d connections so that "
+            "they reconnect and resend it", self.key, reason, len(self.peers),
+        )  # fmt: skip
+        self.closed = self._broken = True
+        self._keeper.broken(self)
+        for peer in list(self.peers):
+            peer.close(Close.TRY_AGAIN_LATER, "The board could not be saved; reconnecting.")
+
+    def remote_updates(self, updates: list[bytes]) -> None:
+        """Updates that other processes logged: apply them and send them to every peer."""
+        if self.closed or not updates:
+            return
+        applied = []
+        for update in updates:
+            try:
+                self.doc.apply_update(update)
+            except BaseException as exc:
+                if isinstance(exc, _FATAL):
+                    raise
+                logger.error("room %s: an update from the log was rejected: %s", self.key, exc)
+                continue
+            applied.append(update)
+        self._keeper.count(self, len(updates))
+        if applied:
+            update = applied[0] if len(applied) == 1 else merge_updates(*applied)
+            self._broadcast(Frame(encode_sync_update(update)), self._audience(), None)
+
+    def remote_awareness(self, node_id: str, payload: bytes) -> None:
+        """Presence from a connection on another process: keep it and pass it on."""
+        if self.closed:
+            return
+        try:
+            entries = parse_awareness(payload)
+        except ProtocolError:
+            logger.warning("room %s: malformed awareness from process %s", self.key, node_id)
+            return
+        owner = self._remote_owners.get(node_id)
+        if owner is None:
+            owner = self._remote_owners[node_id] = _RemoteOwner(node_id)
+        if self.awareness.apply(owner, entries, time.monotonic()):
+            self._send_awareness(Frame(encode_awareness(payload)))
+
+    def expire_remote_awareness(self, before: float) -> None:
+        """Drop other processes' presence not renewed since ``before`` (a dead process)."""
+        removals = self.awareness.expire(before, lambda owner: isinstance(owner, _RemoteOwner))
+        if removals:
+            self._send_awareness(Frame(encode_awareness(encode_awareness_update(removals))))
 
     def _send_awareness(self, frame: Frame) -> None:
         self._broadcast(frame, self._awareness_audience(), None)
@@ -263,30 +353,17 @@ class Room:
             if peer is not skip:
                 peer.send(frame)
 
-    async def _compact(self) -> None:
-        try:
-            await self.persist()
-        finally:
-            self._compaction = None
-
-    async def persist(self) -> None:
-        """Fold the update log into one snapshot of the current document."""
-        if self._log_length == 0:
-            return
-        count = self._log_length
-        await self._store.compact(self.key, self.doc.get_update())
-        self._log_length -= count
-        logger.debug("room %s: compacted %d updates", self.key, count)
+    def retire(self) -> None:
+        """Take no new peers: the registry is unloading the room."""
+        self.closed = True
 
     async def close(self, code: int, reason: str) -> None:
-        """Close every peer, wait for compaction, and persist a final snapshot."""
-        self.closed = True
+        """Log what is pending, close every peer, and let the keeper compact the room."""
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush()
+        self.closed = True
         for peer in list(self.peers):
             if peer.state is PeerState.OPEN:
                 peer.close(code, reason)
-        if self._compaction is not None:
-            await asyncio.gather(self._compaction, return_exceptions=True)
-        await self.persist()
+        await self._keeper.closed(self)

@@ -1,6 +1,9 @@
-"""Persistence: the Store protocol and its implementations."""
+"""Persistence: the storage ports and their implementations.
 
-from board_server.storage.base import Store, StoreError
-from board_server.storage.open import open_store, store_exists
+Pick a backend with ``storage.open`` (not imported here, so that the bus can
+use the ports without a cycle).
+"""
 
-__all__ = ["Store", "StoreError", "open_store", "store_exists"]
+from board_server.storage.base import Cursor, DocLog, Store, StoreError, WorkshopStore
+
+__all__ = ["Cursor", "DocLog", "Store", "StoreError", "WorkshopStore"]

@@ -1,30 +1,38 @@
-"""The Store protocol that every persistence backend implements.
+"""The ports every persistence backend implements.
 
-Rooms and workshop logic depend only on this protocol; the app injects a
-concrete store. Each implementation passes tests/storage/test_conformance.py.
+Three concerns, kept apart so that a second backend implements each cleanly:
+- ``WorkshopStore``: workshops and participants (seats);
+- ``DocLog``: each room's document, a snapshot plus a log of updates after
+  it, with a cursor that names a position in the log;
+- the bus between processes, in ``board_server.bus``.
+
+``Store`` is a backend's whole storage side. Rooms and workshop logic depend
+only on these protocols; ``storage.open`` picks the implementation. Each one
+passes tests/storage/test_conformance.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from board_server.model import Participant, RoomKey, StoredDoc, Workshop
+
+Cursor = str
+"""A position in one room's log, as the store writes it (an SQLite row number,
+a Redis stream id). ``StoredDoc.cursor`` is the position of the last update a
+load returned; the empty string is the position before the first."""
+
+OnLogged = Callable[[Cursor], None]
 
 
 class StoreError(Exception):
     """A store could not complete an operation."""
 
 
-class Store(Protocol):
-    """Workshops, participants and each room's document (update log + snapshot)."""
+class WorkshopStore(Protocol):
+    """Workshops, and participants with their seats."""
 
-    async def start(self) -> None:
-        """Open connections and start background work (group commit)."""
-
-    async def close(self) -> None:
-        """Flush everything pending, then release resources. Idempotent."""
-
-    # Workshops and participants.
     async def create_workshop(self, workshop: Workshop) -> None:
         """Persist a new workshop. Raises StoreError if the id or join code exists."""
 
@@ -43,9 +51,9 @@ class Store(Protocol):
         """Write the participant (new, or the same id moved, renamed or back
         after leaving) if its room has a seat for it; False writes nothing.
 
-        Atomic: a room never ends with more than ``capacity`` seats held (see
-        ``Participant.holds_seat``). One who holds a seat in the room already
-        always may.
+        Atomic, across processes too: a room never ends with more than
+        ``capacity`` seats held (see ``Participant.holds_seat``). One who
+        holds a seat in the room already always may.
         """
 
     async def get_participant(self, workshop_id: str, participant_id: str) -> Participant | None:
@@ -68,23 +76,52 @@ class Store(Protocol):
     async def room_headcounts(self, workshop_id: str, *, lapse_before: float) -> dict[str, int]:
         """Seats held per room id; rooms with nobody may be missing."""
 
-    # Documents.
-    def append_update(self, room: RoomKey, update: bytes) -> None:
-        """Queue an update for the room's log, without waiting: rooms call this on
-        their hot path. It is durable within 100 ms (group commit)."""
+
+class DocLog(Protocol):
+    """Each room's document: a snapshot and the log of updates after it."""
+
+    def append_update(
+        self, room: RoomKey, update: bytes, on_logged: OnLogged | None = None
+    ) -> None:
+        """Add an update to the room's log, without waiting: rooms call this on
+        their hot path.
+
+        ``on_logged(cursor)`` runs once the update is as safe as this store
+        promises before anyone else may see it (docs/protocol.md, "Durability"),
+        with the update's position; calls come in append order. Raises
+        StoreError, and keeps nothing, when the store can take no more (closed,
+        or its buffer for an unreachable server is full).
+        """
 
     async def load_doc(self, room: RoomKey) -> StoredDoc:
-        """The room's snapshot and every update after it, pending ones included."""
+        """The room's snapshot and every update after it, with the cursor of the last.
 
-    async def compact(self, room: RoomKey, snapshot: bytes) -> None:
-        """Replace the log with this snapshot.
+        Updates this process appended and that are not yet written are included.
+        """
 
-        The snapshot must cover every update appended for the room before this
-        call; updates appended after it stay in the log.
+    async def compact(self, room: RoomKey, snapshot: bytes, upto: Cursor) -> bool:
+        """Replace the log up to ``upto`` with this snapshot, which must cover
+        every update at or before ``upto``. Later updates stay in the log.
+
+        False, changing nothing, when another process is compacting the room.
+        A snapshot whose ``upto`` is not after the stored one's changes nothing.
         """
 
     async def log_length(self, room: RoomKey) -> int:
         """How many updates follow the snapshot, pending ones included."""
 
     async def flush(self) -> None:
-        """Wait until everything appended so far is durable."""
+        """Wait until everything appended so far is written."""
+
+
+class Store(WorkshopStore, DocLog, Protocol):
+    """A backend's storage side: the workshop store and the document log."""
+
+    async def start(self) -> None:
+        """Open connections and start background work (group commit, writers)."""
+
+    async def close(self) -> None:
+        """Write everything pending, then release resources. Idempotent."""
+
+    def health(self) -> str | None:
+        """None while the store works; otherwise why not, in plain words."""

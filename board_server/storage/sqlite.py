@@ -17,13 +17,13 @@ from functools import partial
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from board_server.model import Participant, RoomInfo, RoomKey, StoredDoc, Workshop
-from board_server.storage.base import StoreError
+from board_server.storage.base import Cursor, OnLogged, StoreError
 
 logger = logging.getLogger("board.storage")
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # _MIGRATIONS[v] holds the statements that take the schema from user_version v to v + 1.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -44,6 +44,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE participants ADD COLUMN connected REAL",
         "ALTER TABLE participants ADD COLUMN left_at REAL",
     ),
+    # Cursors: the seq of the last update each snapshot covers.
+    ("ALTER TABLE doc_snapshots ADD COLUMN upto INTEGER NOT NULL DEFAULT 0",),
 )
 # A participant holds a seat (Participant.holds_seat) when this is true; the
 # one parameter is lapse_before.
@@ -60,7 +62,7 @@ class _State(enum.Enum):
 
 
 class _Pending(NamedTuple):
-    n: int  # position in this store's append order; not the database seq
+    seq: int  # the row number it gets in doc_updates; its cursor
     room: RoomKey
     data: bytes
 
@@ -91,6 +93,7 @@ class SQLiteStore:
     """The Store in one SQLite file (WAL), with a group-committed update log.
 
     The connection lives on one worker thread, so database calls run in FIFO order.
+    A cursor is an update's ``seq`` in ``doc_updates``, handed out at append time.
     """
 
     def __init__(self, path: pathlib.Path, *, commit_interval: float = 0.05) -> None:
@@ -103,10 +106,11 @@ class SQLiteStore:
         self._flusher: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._pending: deque[_Pending] = deque()
-        self._appended = 0
+        self._seq = 0  # the highest seq handed out; this store is its file's only writer
+        self._failure: str | None = None  # why group commits fail, while they do
         # Touched only on the worker thread.
         self._conn: sqlite3.Connection | None = None
-        self._durable = 0  # highest _Pending.n that is committed or covered by a snapshot
+        self._durable = 0  # highest _Pending.seq that is committed or covered by a snapshot
 
     async def start(self) -> None:
         """Open (creating or migrating) the database and start the group-commit flusher."""
@@ -114,7 +118,7 @@ class SQLiteStore:
             raise StoreError(f"cannot start a store that is {self._state.value}")
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="board-sqlite")
         try:
-            await self._run(self._db_open)
+            self._seq = await self._run(self._db_open)
         except BaseException:
             self._executor.submit(self._db_close)  # in case a cancelled open still completes
             self._executor.shutdown(wait=False)
@@ -198,43 +202,70 @@ class SQLiteStore:
         )
         return dict(await self._query(sql, workshop_id, lapse_before))
 
-    def append_update(self, room: RoomKey, update: bytes) -> None:
-        """Queue an update; the flusher commits it within commit_interval."""
+    def append_update(
+        self, room: RoomKey, update: bytes, on_logged: OnLogged | None = None
+    ) -> None:
+        """Queue an update; the flusher commits it within commit_interval.
+
+        ``on_logged`` runs at once: this store promises durability within the
+        commit interval, and fan-out does not wait for it.
+        """
         self._check_open()
-        self._appended += 1
-        self._pending.append(_Pending(self._appended, room, update))
+        self._seq += 1
+        seq = self._seq
+        self._pending.append(_Pending(seq, room, update))
         self._wake.set()
+        if on_logged is not None:
+            on_logged(str(seq))
 
     async def load_doc(self, room: RoomKey) -> StoredDoc:
         """The room's snapshot and every update after it, pending ones included."""
         self._check_open()
         pending = [p for p in self._pending if p.room == room]
-        snapshot, updates, durable = await self._run(partial(self._db_load, room))
-        updates.extend(p.data for p in pending if p.n > durable)
-        return StoredDoc(snapshot=snapshot, updates=updates)
+        snapshot, upto, log, durable = await self._run(partial(self._db_load, room))
+        log.extend((p.seq, p.data) for p in pending if p.seq > durable)
+        last = log[-1][0] if log else upto
+        return StoredDoc(snapshot, [data for _, data in log], str(last) if last else "")
 
-    async def compact(self, room: RoomKey, snapshot: bytes) -> None:
-        """Replace the room's log with this snapshot; later appends stay in the log."""
+    async def compact(self, room: RoomKey, snapshot: bytes, upto: Cursor) -> bool:
+        """Replace the room's log up to ``upto`` with this snapshot; later updates stay.
+
+        One transaction, which also commits every pending update. Always True:
+        one process owns the file, so nobody else compacts.
+        """
         self._check_open()
+        seq = self._seq_of(upto)
         batch = list(self._pending)
-        self._forget(await self._run(partial(self._db_write, batch, room, snapshot)))
+        self._forget(await self._run(partial(self._db_write, batch, (room, snapshot, seq))))
+        return True
 
     async def log_length(self, room: RoomKey) -> int:
         """How many updates follow the snapshot, pending ones included."""
         self._check_open()
-        pending = [p.n for p in self._pending if p.room == room]
+        pending = [p.seq for p in self._pending if p.room == room]
         committed, durable = await self._run(partial(self._db_count, room))
-        return committed + sum(1 for n in pending if n > durable)
+        return committed + sum(1 for seq in pending if seq > durable)
 
     async def flush(self) -> None:
         """Wait until everything appended so far is committed."""
         self._check_open()
         await self._commit_pending()
 
+    def health(self) -> str | None:
+        """None while group commits succeed; otherwise why they fail."""
+        return self._failure
+
     # Event-loop side.
     def _check_open(self) -> None:
         if self._state is not _State.OPEN:
             raise StoreError(f"store {self.path} is {self._state.value}, not open")
+
+    def _seq_of(self, cursor: Cursor) -> int:
+        if not cursor:
+            return 0
+        if not (cursor.isascii() and cursor.isdigit()) or int(cursor) > self._seq:
+            raise StoreError(f"{cursor!r} is not a cursor of store {self.path}")
+        return int(cursor)
 
     async def _run(self, fn: Callable[[], T]) -> T:
         if self._executor is None:
@@ -259,32 +290,31 @@ class SQLiteStore:
             self._forget(await self._run(partial(self._db_write, list(self._pending))))
 
     def _forget(self, durable: int) -> None:
-        while self._pending and self._pending[0].n <= durable:
+        """After a successful write: drop what it made durable."""
+        while self._pending and self._pending[0].seq <= durable:
             self._pending.popleft()
+        if self._failure is not None:
+            logger.info("commits to %s succeed again", self.path)
+            self._failure = None
 
     async def _flush_loop(self) -> None:
-        failing = False
         while True:
             await self._wake.wait()
             await asyncio.sleep(self.commit_interval)
             self._wake.clear()
             try:
                 await self._commit_pending()
-            except StoreError:
-                if not failing:
+            except StoreError as exc:
+                if self._failure is None:
                     logger.exception(
                         "commit of %d pending updates to %s failed; retrying every %s s",
                         len(self._pending),
                         self.path,
                         _RETRY_DELAY,
                     )
-                failing = True
+                self._failure = f"cannot write to {self.path}: {exc.__cause__ or exc}"
                 self._wake.set()
                 await asyncio.sleep(_RETRY_DELAY)
-            else:
-                if failing:
-                    logger.info("commits to %s succeed again", self.path)
-                failing = False
 
     def _flusher_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
@@ -296,7 +326,8 @@ class SQLiteStore:
             raise StoreError(f"store {self.path} has no open connection")
         return self._conn
 
-    def _db_open(self) -> None:
+    def _db_open(self) -> int:
+        """Open and migrate the file; the highest seq it has ever used."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, timeout=5.0)
         try:
@@ -315,10 +346,17 @@ class SQLiteStore:
                     for statement in statements:
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                # A compaction may cover updates that never got a row.
+                (seq,) = conn.execute(
+                    "SELECT MAX((SELECT IFNULL(MAX(seq), 0) FROM sqlite_sequence"
+                    " WHERE name = 'doc_updates'), (SELECT IFNULL(MAX(seq), 0) FROM doc_updates),"
+                    " (SELECT IFNULL(MAX(upto), 0) FROM doc_snapshots))"
+                ).fetchone()
         except BaseException:
             conn.close()
             raise
         self._conn = conn
+        return int(seq)
 
     def _db_close(self) -> None:
         if self._conn is not None:
@@ -412,17 +450,21 @@ class SQLiteStore:
         except sqlite3.IntegrityError as exc:
             raise StoreError(f"{what} exists") from exc
 
-    def _db_load(self, room: RoomKey) -> tuple[bytes | None, list[bytes], int]:
+    def _db_load(self, room: RoomKey) -> tuple[bytes | None, int, list[tuple[int, bytes]], int]:
+        """The snapshot, the seq it covers, the (seq, data) rows after it, and _durable."""
         conn, key = self._db(), (room.workshop_id, room.room_id)
         with _transaction(conn, "BEGIN"):
             row = conn.execute(
-                "SELECT snapshot FROM doc_snapshots WHERE workshop_id = ? AND room_id = ?", key
+                "SELECT snapshot, upto FROM doc_snapshots WHERE workshop_id = ? AND room_id = ?",
+                key,
             ).fetchone()
             rows = conn.execute(
-                "SELECT data FROM doc_updates WHERE workshop_id = ? AND room_id = ? ORDER BY seq",
+                "SELECT seq, data FROM doc_updates WHERE workshop_id = ? AND room_id = ?"
+                " ORDER BY seq",
                 key,
             ).fetchall()
-        return (row[0] if row else None), [data for (data,) in rows], self._durable
+        snapshot, upto = row if row else (None, 0)
+        return snapshot, upto, rows, self._durable
 
     def _db_count(self, room: RoomKey) -> tuple[int, int]:
         sql = "SELECT COUNT(*) FROM doc_updates WHERE workshop_id = ? AND room_id = ?"
@@ -430,28 +472,46 @@ class SQLiteStore:
         return count, self._durable
 
     def _db_write(
-        self, batch: list[_Pending], room: RoomKey | None = None, snapshot: bytes = b""
+        self, batch: list[_Pending], compaction: tuple[RoomKey, bytes, int] | None = None
     ) -> int:
-        """Commit the batch and, given a room, replace that room's log with the snapshot."""
+        """Commit the batch and, given a (room, snapshot, upto) compaction, fold that
+        room's log up to seq ``upto`` into the snapshot; the new _durable."""
         # An earlier job may have committed part of the batch already.
-        fresh = [p for p in batch if p.n > self._durable]
-        if not fresh and room is None:
+        fresh = [p for p in batch if p.seq > self._durable]
+        if not fresh and compaction is None:
             return self._durable
+        rows = fresh
         conn = self._db()
         with _transaction(conn):
-            # The snapshot covers the room's pending updates, so they need no row.
+            if compaction is not None and self._db_fold(*compaction):
+                room, _, upto = compaction
+                # The snapshot covers these, so they need no row.
+                rows = [p for p in fresh if p.room != room or p.seq > upto]
             conn.executemany(
-                "INSERT INTO doc_updates (workshop_id, room_id, data) VALUES (?, ?, ?)",
-                [(p.room.workshop_id, p.room.room_id, p.data) for p in fresh if p.room != room],
+                "INSERT INTO doc_updates (seq, workshop_id, room_id, data) VALUES (?, ?, ?, ?)",
+                [(p.seq, p.room.workshop_id, p.room.room_id, p.data) for p in rows],
             )
-            if room is not None:
-                key = (room.workshop_id, room.room_id)
-                conn.execute("DELETE FROM doc_updates WHERE workshop_id = ? AND room_id = ?", key)
-                conn.execute(
-                    "INSERT INTO doc_snapshots VALUES (?, ?, ?) ON CONFLICT (workshop_id, room_id)"
-                    " DO UPDATE SET snapshot = excluded.snapshot",
-                    (*key, snapshot),
-                )
         if fresh:
-            self._durable = fresh[-1].n
+            self._durable = fresh[-1].seq
         return self._durable
+
+    def _db_fold(self, room: RoomKey, snapshot: bytes, upto: int) -> bool:
+        """Store the snapshot and delete the rows it covers, unless the stored
+        snapshot covers as much; whether it did. Runs inside a transaction."""
+        conn, key = self._db(), (room.workshop_id, room.room_id)
+        row = conn.execute(
+            "SELECT upto FROM doc_snapshots WHERE workshop_id = ? AND room_id = ?", key
+        ).fetchone()
+        if upto <= (row[0] if row else 0):
+            return False
+        conn.execute(
+            "DELETE FROM doc_updates WHERE workshop_id = ? AND room_id = ? AND seq <= ?",
+            (*key, upto),
+        )
+        conn.execute(
+            "INSERT INTO doc_snapshots (workshop_id, room_id, snapshot, upto) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (workshop_id, room_id)"
+            " DO UPDATE SET snapshot = excluded.snapshot, upto = excluded.upto",
+            (*key, snapshot, upto),
+        )
+        return True

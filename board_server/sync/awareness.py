@@ -7,6 +7,7 @@ latest state of each, so that a newcomer sees who is already here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pycrdt import write_var_uint
@@ -64,12 +65,14 @@ class AwarenessStates:
     def __init__(self) -> None:
         self._entries: dict[int, AwarenessEntry] = {}
         self._owners: dict[int, object] = {}
+        self._renewed: dict[int, float] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def apply(self, owner: object, entries: list[AwarenessEntry]) -> bool:
-        """Record entries sent by owner; True if any of them changed the room's view."""
+    def apply(self, owner: object, entries: list[AwarenessEntry], now: float = 0.0) -> bool:
+        """Record entries sent by owner at time ``now``; True if any of them
+        changed the room's view."""
         changed = False
         for entry in entries:
             current = self._entries.get(entry.client_id)
@@ -83,18 +86,34 @@ class AwarenessStates:
             if entry.removed:
                 self._entries.pop(entry.client_id, None)
                 self._owners.pop(entry.client_id, None)
+                self._renewed.pop(entry.client_id, None)
             else:
                 self._entries[entry.client_id] = entry
                 self._owners[entry.client_id] = owner
+                self._renewed[entry.client_id] = now
         return changed
 
     def drop_owner(self, owner: object) -> list[AwarenessEntry]:
         """Forget every client the owner introduced; return their removal entries."""
-        gone = [cid for cid, who in self._owners.items() if who is owner]
+        return self._remove([cid for cid, who in self._owners.items() if who is owner])
+
+    def expire(self, before: float, owned: Callable[[object], bool]) -> list[AwarenessEntry]:
+        """Forget the states of owners that ``owned`` selects and that were not
+        renewed since ``before``; return their removal entries."""
+        return self._remove(
+            [
+                cid
+                for cid, who in self._owners.items()
+                if self._renewed.get(cid, 0.0) < before and owned(who)
+            ]
+        )
+
+    def _remove(self, client_ids: list[int]) -> list[AwarenessEntry]:
         removals = []
-        for client_id in gone:
+        for client_id in client_ids:
             entry = self._entries.pop(client_id)
             del self._owners[client_id]
+            self._renewed.pop(client_id, None)
             removals.append(AwarenessEntry(client_id, entry.clock + 1, _NULL_STATE))
         return removals
 

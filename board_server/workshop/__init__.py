@@ -1,5 +1,5 @@
 """Workshops, breakout rooms and who may join them."""
 
-from board_server.workshop.service import JoinResult, WorkshopError, WorkshopService
+from board_server.workshop.service import JoinResult, WorkshopService
 
-__all__ = ["JoinResult", "WorkshopError", "WorkshopService"]
+__all__ = ["JoinResult", "WorkshopService"]

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 
 from board_server.auth import AuthError, Claims, TokenSigner
+from board_server.errors import BoardError
 from board_server.model import Participant, Role, RoomInfo, Workshop
 from board_server.storage import Store, StoreError
 
@@ -14,16 +15,6 @@ from board_server.storage import Store, StoreError
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _CODE_LENGTH = 6
 DEMO_WORKSHOP_ID = "demo"
-
-
-class WorkshopError(Exception):
-    """A request the workshop rules refuse; status is the HTTP status to answer."""
-
-    def __init__(self, status: int, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.code = code
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -94,11 +85,11 @@ class WorkshopService:
                 await self._store.create_workshop(workshop)
             except StoreError:
                 if workshop_id is not None and await self._store.get_workshop(workshop_id):
-                    raise WorkshopError(409, "exists", "That workshop already exists.") from None
+                    raise BoardError("exists", "That workshop already exists.") from None
                 continue
             self._cache[workshop.id] = workshop
             return workshop, self.token_for(workshop.id, Role.FACILITATOR)
-        raise WorkshopError(503, "no_code", "Could not find a free join code; try again.")
+        raise BoardError("no_code", "Could not find a free join code; try again.")
 
     async def get(self, workshop_id: str) -> Workshop | None:
         """The workshop, from the cache or the store."""
@@ -145,9 +136,9 @@ class WorkshopService:
         (``rejoin`` is its earlier token), or the emptiest room with a free seat."""
         workshop = await self._store.find_workshop_by_code(code)
         if workshop is None:
-            raise WorkshopError(404, "unknown_code", "No workshop has that code.")
+            raise BoardError("unknown_code", "No workshop has that code.")
         if room_id is not None and workshop.room(room_id) is None:
-            raise WorkshopError(404, "unknown_room", "That workshop has no such room.")
+            raise BoardError("unknown_room", "That workshop has no such room.")
         previous = await self._returning(workshop, rejoin)
         preferred = room_id or (previous.room_id if previous else None)
         # A race for the last seat of the emptiest room sends the loser to the next.
@@ -172,20 +163,19 @@ class WorkshopService:
                 )
                 return JoinResult(token, participant, workshop, room, previous is not None)
             if room_id is not None:
-                raise WorkshopError(
-                    409, "room_full", f"{room.name} is full. Ask the facilitator, or join "
+                raise BoardError("room_full", f"{room.name} is full. Ask the facilitator, or join "
                     "without choosing a room."
                 )  # fmt: skip
             # A returning device whose seat lapsed and went to someone else
             # takes any free seat.
             preferred = None
-        raise WorkshopError(409, "workshop_full", "Every room is full.")
+        raise BoardError("workshop_full", "Every room is full.")
 
     async def _emptiest_open_room(self, workshop: Workshop, lapse_before: float) -> RoomInfo:
         counts = await self._store.room_headcounts(workshop.id, lapse_before=lapse_before)
         open_rooms = [r for r in workshop.rooms if counts.get(r.id, 0) < workshop.room_capacity]
         if not open_rooms:
-            raise WorkshopError(409, "workshop_full", "Every room is full.")
+            raise BoardError("workshop_full", "Every room is full.")
         return min(open_rooms, key=lambda r: counts.get(r.id, 0))
 
     async def claim_seat(self, workshop: Workshop, claims: Claims) -> Participant | None:
@@ -209,4 +199,11 @@ class WorkshopService:
         if workshop is not None:
             return workshop, self.token_for(workshop.id, Role.FACILITATOR)
         rooms = ["Table 1", "Table 2", "Table 3", "Table 4"]
-        return await self.create("Demo workshop", rooms, workshop_id=DEMO_WORKSHOP_ID)
+        try:
+            return await self.create("Demo workshop", rooms, workshop_id=DEMO_WORKSHOP_ID)
+        except BoardError as exc:
+            # Another process sharing the store created it first.
+            workshop = await self.get(DEMO_WORKSHOP_ID)
+            if exc.code != "exists" or workshop is None:
+                raise
+            return workshop, self.token_for(workshop.id, Role.FACILITATOR)

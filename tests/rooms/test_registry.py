@@ -13,6 +13,7 @@ import pytest
 from conftest import eventually, start_server
 from pycrdt import Map
 
+from board_server.bus import LocalBus
 from board_server.client import BoardClient
 from board_server.model import RoomKey
 from board_server.rooms import RoomRegistry
@@ -30,7 +31,7 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
 
 
 async def test_concurrent_acquires_share_one_load(store: SQLiteStore) -> None:
-    registry = RoomRegistry(store, idle_seconds=60, compact_threshold=500)
+    registry = RoomRegistry(store, LocalBus("test"), idle_seconds=60, compact_threshold=500)
     key = RoomKey("w", "r1")
     rooms = await asyncio.gather(*(registry.acquire(key) for _ in range(50)))
     assert all(room is rooms[0] for room in rooms)

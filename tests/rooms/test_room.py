@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from conftest import eventually, start_server
 from pycrdt import Doc, Map, Text, merge_updates
+from roomkit import Recorder, settle
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from board_server.bus import LocalBus
 from board_server.client import BoardClient
-from board_server.model import RoomKey
-from board_server.rooms import Frame, Peer, Room
+from board_server.model import Role, RoomKey
+from board_server.rooms import Frame, Keeper, Peer, Room, Session
 from board_server.rooms.room import BUSY_PEERS, BUSY_WINDOW
 from board_server.storage.sqlite import SQLiteStore
 from board_server.sync import (
@@ -29,65 +31,28 @@ from board_server.sync import (
 from board_server.sync.awareness import AwarenessEntry, encode_awareness_update
 
 
-class Recorder:
-    """A transport that keeps what it is sent; the room under test is real.
-
-    Like the board socket, it offers a direct write for wire bytes; frames
-    from either path are recorded as the client would read them.
-    """
-
-    def __init__(self) -> None:
-        self.frames: list[bytes] = []
-        self.wires: list[bytes] = []
-        self.closed: tuple[int, str] | None = None
-        self.on_change: Callable[[], None] | None = None
-
-    def write(self, frame: Frame) -> bool:
-        self.write_wire(frame.wire)
-        return True
-
-    def direct(self) -> Callable[[bytes], object] | None:
-        return None if self.closed else self.write_wire
-
-    def write_wire(self, wire: bytes) -> None:
-        self.wires.append(wire)
-        self.frames.append(unframe(wire))
-
-    async def drain(self) -> None:
-        return None
-
-    def close(self, code: int, reason: str) -> None:
-        self.closed = (code, reason)
-
-    def clear(self) -> None:
-        self.frames.clear()
-        self.wires.clear()
-
-
-def unframe(wire: bytes) -> bytes:
-    """The payload of one unmasked binary frame, as a client reads it."""
-    assert wire[0] == 0x82
-    length = wire[1]
-    if length == 126:
-        return wire[4:]
-    if length == 127:
-        return wire[10:]
-    return wire[2:]
-
-
 @pytest.fixture
 async def room(tmp_path: Path) -> AsyncIterator[Room]:
     store = SQLiteStore(tmp_path / "board.sqlite3")
     await store.start()
     try:
-        yield Room(RoomKey("w", "r1"), Doc(), store, log_length=0, compact_threshold=10_000)
+        yield open_room(store, RoomKey("w", "r1"), compact_threshold=10_000)
     finally:
         await store.close()
 
 
-def make_peer(read_only: bool = False) -> tuple[Peer, Recorder]:
+def open_room(store: SQLiteStore, key: RoomKey, *, compact_threshold: int) -> Room:
+    """A room as the registry opens it, on a store and the in-process bus."""
+    keeper = Keeper(store, LocalBus("test"), compact_threshold=compact_threshold)
+    room = Room(key, Doc(), keeper)
+    keeper.opened(room, 0, "")
+    return room
+
+
+def make_peer(room: Room, read_only: bool = False) -> tuple[Peer, Recorder]:
     recorder = Recorder()
-    peer = Peer(recorder, read_only=read_only, sees_awareness=True, queue_limit=64, label="t")
+    session = Session(Role.VIEWER if read_only else Role.PARTICIPANT)
+    recorder.peer = peer = room.connect(recorder, session, queue_limit=64, label="t")
     return peer, recorder
 
 
@@ -99,16 +64,8 @@ def edit(text: str) -> bytes:
     return updates[0]
 
 
-async def settle() -> None:
-    """Let the room's flush callback and the writer tasks run."""
-    for _ in range(5):
-        await asyncio.sleep(0)
-
-
 async def test_one_encoded_frame_is_shared_and_the_sender_is_skipped(room: Room) -> None:
-    (a, rec_a), (b, rec_b), (c, rec_c) = make_peer(), make_peer(), make_peer()
-    for peer in (a, b, c):
-        room.add(peer)
+    (a, rec_a), (b, rec_b), (c, rec_c) = make_peer(room), make_peer(room), make_peer(room)
     await settle()
     for rec in (rec_a, rec_b, rec_c):
         rec.clear()
@@ -152,26 +109,25 @@ class Stalling(Recorder):
             self.resumed.clear()
         else:
             self.resumed.set()
-        assert self.on_change is not None
-        self.on_change()
+        assert self.peer is not None
+        self.peer.transport_changed()
 
     async def drain(self) -> None:
         await self.resumed.wait()
 
 
-def stalling_peer() -> tuple[Peer, Stalling]:
+def stalling_peer(room: Room) -> tuple[Peer, Stalling]:
     recorder = Stalling()
-    peer = Peer(recorder, read_only=False, sees_awareness=True, queue_limit=64, label="s")
+    session = Session(Role.PARTICIPANT)
+    recorder.peer = peer = room.connect(recorder, session, queue_limit=64, label="s")
     return peer, recorder
 
 
 async def test_a_backed_up_peer_gets_every_frame_in_order_without_holding_the_others(
     room: Room,
 ) -> None:
-    (writer, _), (reader, rec_reader) = make_peer(), make_peer()
-    slow, rec_slow = stalling_peer()
-    for peer in (writer, reader, slow):
-        room.add(peer)
+    (writer, _), (reader, rec_reader) = make_peer(room), make_peer(room)
+    slow, rec_slow = stalling_peer(room)
     await settle()
     rec_reader.clear()
     rec_slow.clear()
@@ -198,10 +154,8 @@ async def test_a_backed_up_peer_gets_every_frame_in_order_without_holding_the_ot
 
 
 async def test_a_closed_peer_gets_no_frame_even_before_it_leaves_the_room(room: Room) -> None:
-    (writer, _), (reader, rec_reader) = make_peer(), make_peer()
-    closing, rec_closing = stalling_peer()
-    for peer in (writer, reader, closing):
-        room.add(peer)
+    (writer, _), (reader, rec_reader) = make_peer(room), make_peer(room)
+    closing, rec_closing = stalling_peer(room)
     first, second = edit("one"), edit("two")
     room.receive(writer, encode_sync_update(first))
     await settle()
@@ -220,9 +174,7 @@ async def test_a_closed_peer_gets_no_frame_even_before_it_leaves_the_room(room: 
 async def test_a_failing_direct_write_falls_back_to_sending_to_everyone(
     room: Room, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (writer, _), (a, rec_a), (b, rec_b) = make_peer(), make_peer(), make_peer()
-    for peer in (writer, a, b):
-        room.add(peer)
+    (writer, _), (a, rec_a), (b, rec_b) = make_peer(room), make_peer(room), make_peer(room)
     await settle()
     rec_a.clear()
     rec_b.clear()
@@ -231,8 +183,8 @@ async def test_a_failing_direct_write_falls_back_to_sending_to_everyone(
         raise RuntimeError("unable to perform operation; the handler is closed")
 
     rec_a.direct = lambda: broken  # type: ignore[method-assign]
-    assert rec_a.on_change is not None
-    rec_a.on_change()
+    assert rec_a.peer is not None
+    rec_a.peer.transport_changed()
     update = edit("still arrives")
     room.receive(writer, encode_sync_update(update))
     await settle()
@@ -246,9 +198,7 @@ async def test_a_failing_direct_write_falls_back_to_sending_to_everyone(
 
 
 async def test_updates_in_one_tick_are_merged_into_one_frame(room: Room) -> None:
-    (a, _), (b, _), (watcher, rec) = make_peer(), make_peer(), make_peer()
-    for peer in (a, b, watcher):
-        room.add(peer)
+    (a, _), (b, _), (watcher, rec) = make_peer(room), make_peer(room), make_peer(room)
     await settle()
     rec.clear()
     first, second = edit("from a"), edit("from b")
@@ -270,9 +220,7 @@ async def test_updates_in_one_tick_are_merged_into_one_frame(room: Room) -> None
 
 
 async def test_read_only_writes_are_dropped_and_counted(room: Room) -> None:
-    (viewer, rec_viewer), (writer, rec_writer) = make_peer(read_only=True), make_peer()
-    room.add(viewer)
-    room.add(writer)
+    (viewer, rec_viewer), (writer, rec_writer) = make_peer(room, read_only=True), make_peer(room)
     await settle()
     rec_writer.clear()
     before = room.doc.get_state()
@@ -341,10 +289,11 @@ async def test_stalled_client_is_closed_and_never_blocks_its_room(tmp_path: Path
         await stop()
 
 
-def write_notes(room: Room, count: int) -> Peer:
-    """A writer peer sends count updates, one note each; returns the peer."""
-    writer, _ = make_peer()
-    room.add(writer)
+async def write_notes(room: Room, count: int) -> Peer:
+    """A writer peer sends count updates, one note each and each logged on
+    its own (the room logs what arrives in one tick as one update); returns
+    the peer."""
+    writer, _ = make_peer(room)
     source: Doc[Any] = Doc()
     updates: list[bytes] = []
     source.observe(lambda event: updates.append(event.update))
@@ -352,6 +301,7 @@ def write_notes(room: Room, count: int) -> Peer:
     for i in range(count):
         notes[f"n{i}"] = i
         room.receive(writer, encode_sync_update(updates[-1]))
+        await settle()
     return writer
 
 
@@ -360,8 +310,8 @@ async def test_log_is_compacted_past_the_threshold(tmp_path: Path) -> None:
     await store.start()
     key = RoomKey("w", "r1")
     try:
-        room = Room(key, Doc(), store, log_length=0, compact_threshold=50)
-        writer = write_notes(room, 120)
+        room = open_room(store, key, compact_threshold=50)
+        writer = await write_notes(room, 120)
         await room.close(1001, "test over")
         writer.close(1000, "test over")
         # 120 updates crossed the threshold twice; the rest were folded on close.
@@ -380,17 +330,20 @@ async def test_compaction_runs_while_the_room_is_live(tmp_path: Path) -> None:
     await store.start()
     key = RoomKey("w", "r1")
     try:
-        room = Room(key, Doc(), store, log_length=0, compact_threshold=50)
-        writer = write_notes(room, 60)
-        await eventually(lambda: room._compaction is None)
-        # The compaction task ran after the burst, so its snapshot covers all 60.
+        room = open_room(store, key, compact_threshold=50)
+        writer = await write_notes(room, 60)
+        await room._keeper.settled(room)
+        # Compacted at the 50th update while the writer went on: the snapshot
+        # holds what came before, the log what came after, and together all 60.
         assert not room.closed
-        assert await store.log_length(key) == 0
         stored = await store.load_doc(key)
         assert stored.snapshot is not None
+        assert 0 < len(stored.updates) <= 10
         rebuilt: Doc[Any] = Doc()
         rebuilt.apply_update(stored.snapshot)
-        assert len(rebuilt.get("notes", type=Map)) == 60
+        for update in stored.updates:
+            rebuilt.apply_update(update)
+        assert rebuilt.get("notes", type=Map).to_py() == {f"n{i}": i for i in range(60)}
         writer.close(1000, "test over")
     finally:
         await store.close()
@@ -399,8 +352,7 @@ async def test_compaction_runs_while_the_room_is_live(tmp_path: Path) -> None:
 async def test_unknown_message_types_are_logged_once_per_connection(
     room: Room, caplog: pytest.LogCaptureFixture
 ) -> None:
-    peer, _ = make_peer()
-    room.add(peer)
+    peer, _ = make_peer(room)
     with caplog.at_level("INFO", logger="board.room"):
         for _ in range(3):
             room.receive(peer, b"\x42\x00")
@@ -412,9 +364,7 @@ async def test_unknown_message_types_are_logged_once_per_connection(
 
 
 async def test_big_room_merges_updates_within_the_busy_window(room: Room) -> None:
-    peers = [make_peer() for _ in range(BUSY_PEERS)]
-    for peer, _ in peers:
-        room.add(peer)
+    peers = [make_peer(room) for _ in range(BUSY_PEERS)]
     writer, watcher = peers[0][0], peers[1][1]
     first, second, third = edit("one"), edit("two"), edit("three")
     room.receive(writer, encode_sync_update(first))
@@ -435,9 +385,7 @@ async def test_big_room_merges_updates_within_the_busy_window(room: Room) -> Non
 
 
 async def test_small_room_flushes_on_the_next_iteration(room: Room) -> None:
-    (writer, _), (reader, watcher) = make_peer(), make_peer()
-    room.add(writer)
-    room.add(reader)
+    (writer, _), (reader, watcher) = make_peer(room), make_peer(room)
     await settle()
     watcher.clear()
     updates = [edit(text) for text in ("one", "two", "three")]

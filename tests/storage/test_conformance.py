@@ -7,29 +7,33 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from pycrdt import Doc, Map, Subscription, Text, TransactionEvent
+from rediskit import REDIS_URL, delete_prefix
 
 from board_server.model import Participant, RoomInfo, RoomKey, StoredDoc, Workshop
 from board_server.storage import Store, StoreError
+from board_server.storage.base import Cursor
+from board_server.storage.redis import RedisStore
 from board_server.storage.sqlite import SQLiteStore
 
-STORE_KINDS = ["sqlite"]
+STORE_KINDS = ["sqlite", pytest.param("redis", marks=pytest.mark.redis)]
 
 OpenStore = Callable[[], Awaitable[Store]]
 
 
-def build_store(kind: str, tmp_path: pathlib.Path) -> Store:
-    """A new, unstarted store; every store built for one tmp_path shares the same data.
-
-    tmp_path is unique per test, so a networked backend can use tmp_path.name as key prefix.
-    """
+def build_store(kind: str, tmp_path: pathlib.Path, prefix: str, node_id: str) -> Store:
+    """A new, unstarted store; every store built for one tmp_path and prefix shares the
+    same data."""
     if kind == "sqlite":
         return SQLiteStore(tmp_path / "data" / "board.sqlite3")
+    if kind == "redis":
+        return RedisStore(REDIS_URL, prefix=prefix, node_id=node_id)
     raise AssertionError(f"unknown store kind {kind!r}")
 
 
@@ -39,18 +43,24 @@ async def open_store(
 ) -> AsyncIterator[OpenStore]:
     """Opens stores on this test's data; closes every one of them after the test."""
     opened: list[Store] = []
+    # Unique even when two test sessions share one Redis.
+    prefix = f"test:{tmp_path.name}:{secrets.token_hex(4)}:"
 
     async def open_() -> Store:
-        store = build_store(request.param, tmp_path)
+        store = build_store(request.param, tmp_path, prefix, f"node{len(opened) + 1}")
         async with asyncio.timeout(5):
             await store.start()
         opened.append(store)
         return store
 
     yield open_
-    for store in opened:
-        async with asyncio.timeout(5):
-            await store.close()
+    try:
+        for store in opened:
+            async with asyncio.timeout(10):
+                await store.close()
+    finally:
+        if request.param == "redis":
+            await delete_prefix(prefix)
 
 
 @pytest.fixture
@@ -104,6 +114,36 @@ def content(doc: Doc[Any]) -> dict[str, object]:
     }
 
 
+def parts(stored: StoredDoc) -> tuple[bytes | None, list[bytes]]:
+    """What a stored document holds, without its cursor."""
+    return stored.snapshot, stored.updates
+
+
+def position(cursor: Cursor) -> tuple[int, ...]:
+    """A cursor's place in its log, for comparing two; both stores' cursors are
+    decimal numbers joined by "-" (an SQLite seq, a Redis stream id)."""
+    return tuple(int(part) for part in cursor.split("-")) if cursor else ()
+
+
+class Logged:
+    """An on_logged callback that records the cursors it is given, in order."""
+
+    def __init__(self) -> None:
+        self.cursors: list[Cursor] = []
+        self._changed = asyncio.Event()
+
+    def __call__(self, cursor: Cursor) -> None:
+        self.cursors.append(cursor)
+        self._changed.set()
+
+    async def wait_for(self, count: int) -> list[Cursor]:
+        """The cursors, once there are ``count`` of them."""
+        while len(self.cursors) < count:
+            self._changed.clear()
+            await self._changed.wait()
+        return self.cursors
+
+
 def rebuild(stored: StoredDoc) -> Doc[Any]:
     doc: Doc[Any] = Doc()
     if stored.snapshot is not None:
@@ -113,9 +153,12 @@ def rebuild(stored: StoredDoc) -> Doc[Any]:
     return doc
 
 
-async def append_all(store: Store, room: RoomKey, updates: list[bytes]) -> None:
+def append_all(store: Store, room: RoomKey, updates: list[bytes]) -> Logged:
+    """Append the updates; the callback that records their cursors."""
+    logged = Logged()
     for update in updates:
-        store.append_update(room, update)
+        store.append_update(room, update, logged)
+    return logged
 
 
 ROOM = RoomKey("w1", "r1")
@@ -265,11 +308,33 @@ async def test_concurrent_joins_never_overfill_a_room(store: Store) -> None:
         assert await store.room_headcounts("w1", lapse_before=0.0) == {"r1": 5}
 
 
+async def test_an_id_of_another_workshop_is_refused(store: Store) -> None:
+    async with asyncio.timeout(5):
+        assert await seat(store, make_participant("a", "w1", "r1"))
+        with pytest.raises(StoreError, match="another workshop"):
+            await seat(store, make_participant("a", "w2", "r1"))
+        assert await store.get_participant("w2", "a") is None
+        assert await store.get_participant("w1", "a") == make_participant("a", "w1", "r1")
+        assert await store.room_headcounts("w2", lapse_before=0.0) == {}
+
+
+async def test_participant_times_round_trip_exactly(store: Store) -> None:
+    p = replace(make_participant("a", "w1", "r1"), created=1_712_345_678.123_456_7)
+    async with asyncio.timeout(5):
+        assert await seat(store, p, lapse_before=1_712_345_678.123_456_7)
+        claimed = await store.claim_seat(
+            "w1", "a", capacity=8, lapse_before=1_712_345_678.123_456_7, now=0.1 + 0.2
+        )
+        assert claimed == replace(p, connected=0.1 + 0.2)
+        assert await store.get_participant("w1", "a") == replace(p, connected=0.1 + 0.2)
+
+
 # Documents.
 async def test_unknown_room_is_empty(store: Store) -> None:
     async with asyncio.timeout(5):
-        assert await store.load_doc(ROOM) == StoredDoc(snapshot=None, updates=[])
+        assert await store.load_doc(ROOM) == StoredDoc(snapshot=None, updates=[], cursor="")
         assert await store.log_length(ROOM) == 0
+        assert store.health() is None
 
 
 async def test_updates_round_trip(store: Store) -> None:
@@ -279,11 +344,12 @@ async def test_updates_round_trip(store: Store) -> None:
     board.add_note("n2", "rent caps")
     updates = board.take_updates()
     async with asyncio.timeout(5):
-        await append_all(store, ROOM, updates)
+        logged = append_all(store, ROOM, updates)
         await store.flush()
         stored = await store.load_doc(ROOM)
         assert await store.log_length(ROOM) == 3
-    assert stored == StoredDoc(snapshot=None, updates=updates)
+    assert parts(stored) == (None, updates)
+    assert stored.cursor == logged.cursors[-1]
     assert content(rebuild(stored)) == {
         "title": "Housing",
         "notes": {
@@ -293,17 +359,51 @@ async def test_updates_round_trip(store: Store) -> None:
     }
 
 
+async def test_on_logged_runs_once_per_append_in_order(store: Store) -> None:
+    other = RoomKey("w1", "r2")
+    calls: list[tuple[RoomKey, int, Cursor]] = []
+
+    def recorder(room: RoomKey, i: int) -> Callable[[Cursor], None]:
+        return lambda cursor: calls.append((room, i, cursor))
+
+    async with asyncio.timeout(5):
+        for i in range(6):
+            room = ROOM if i % 3 else other
+            store.append_update(room, f"update {i}".encode(), recorder(room, i))
+        await store.flush()
+        await store.flush()
+    assert [(room, i) for room, i, _ in calls] == [
+        (other, 0), (ROOM, 1), (ROOM, 2), (other, 3), (ROOM, 4), (ROOM, 5),
+    ]  # fmt: skip
+    for room in (ROOM, other):
+        cursors = [position(cursor) for r, _, cursor in calls if r == room]
+        assert cursors == sorted(set(cursors))
+        assert cursors[0] > position("")
+
+
+async def test_load_cursor_is_the_last_updates(store: Store) -> None:
+    other = RoomKey("w1", "r2")
+    async with asyncio.timeout(5):
+        in_room = append_all(store, ROOM, [b"\x00\x00", b"\x00\x00"])
+        in_other = append_all(store, other, [b"\x00\x00"])
+        await store.flush()
+        assert (await store.load_doc(ROOM)).cursor == in_room.cursors[1]
+        assert (await store.load_doc(other)).cursor == in_other.cursors[0]
+
+
 async def test_load_includes_updates_not_yet_flushed(store: Store) -> None:
     board = Board()
     board.add_note("n1", "a")
     board.add_note("n2", "b")
     updates = board.take_updates()
     async with asyncio.timeout(5):
-        await append_all(store, ROOM, updates)
-        assert await store.load_doc(ROOM) == StoredDoc(snapshot=None, updates=updates)
+        logged = append_all(store, ROOM, updates)
+        assert parts(await store.load_doc(ROOM)) == (None, updates)
         assert await store.log_length(ROOM) == 2
         await store.flush()
-        assert await store.load_doc(ROOM) == StoredDoc(snapshot=None, updates=updates)
+        stored = await store.load_doc(ROOM)
+        assert parts(stored) == (None, updates)
+        assert stored.cursor == logged.cursors[-1]
 
 
 async def test_concurrent_flushes_store_each_update_once(store: Store) -> None:
@@ -312,10 +412,10 @@ async def test_concurrent_flushes_store_each_update_once(store: Store) -> None:
         board.add_note(f"n{i}", str(i))
     updates = board.take_updates()
     async with asyncio.timeout(5):
-        await append_all(store, ROOM, updates)
+        logged = append_all(store, ROOM, updates)
         loaded = await asyncio.gather(store.load_doc(ROOM), store.flush(), store.flush())
-        assert loaded[0] == StoredDoc(snapshot=None, updates=updates)
-        assert await store.load_doc(ROOM) == StoredDoc(snapshot=None, updates=updates)
+        assert parts(loaded[0]) == (None, updates)
+        assert await store.load_doc(ROOM) == StoredDoc(None, updates, logged.cursors[-1])
         assert await store.log_length(ROOM) == 3
 
 
@@ -324,15 +424,17 @@ async def test_compact_keeps_content_and_empties_log(store: Store) -> None:
     board.add_note("n1", "a")
     board.edit_title("T")
     async with asyncio.timeout(5):
-        # Not flushed: the snapshot must also replace updates still pending.
-        await append_all(store, ROOM, board.take_updates())
+        # Not flushed (in a store that reports cursors before writing): the
+        # snapshot must also replace updates still pending.
+        logged = append_all(store, ROOM, board.take_updates())
+        upto = (await logged.wait_for(2))[-1]
         snapshot = board.doc.get_update()
-        await store.compact(ROOM, snapshot)
-        assert await store.load_doc(ROOM) == StoredDoc(snapshot=snapshot, updates=[])
+        assert await store.compact(ROOM, snapshot, upto)
+        assert await store.load_doc(ROOM) == StoredDoc(snapshot, [], upto)
         assert await store.log_length(ROOM) == 0
         await store.flush()
         stored = await store.load_doc(ROOM)
-    assert stored == StoredDoc(snapshot=snapshot, updates=[])
+    assert stored == StoredDoc(snapshot, [], upto)
     assert content(rebuild(stored)) == content(board.doc)
 
 
@@ -340,21 +442,21 @@ async def test_updates_after_compact_survive(store: Store) -> None:
     board = Board()
     board.add_note("n1", "before")
     async with asyncio.timeout(5):
-        await append_all(store, ROOM, board.take_updates())
+        upto = (await append_all(store, ROOM, board.take_updates()).wait_for(1))[-1]
         snapshot = board.doc.get_update()
-        compacting = asyncio.create_task(store.compact(ROOM, snapshot))
+        compacting = asyncio.create_task(store.compact(ROOM, snapshot, upto))
         await asyncio.sleep(0)  # compact has been called; what follows is after it
         board.add_note("n2", "during")
         during = board.take_updates()
-        await append_all(store, ROOM, during)
-        await compacting
+        append_all(store, ROOM, during)
+        assert await compacting
         board.add_note("n3", "after")
         after = board.take_updates()
-        await append_all(store, ROOM, after)
+        logged = append_all(store, ROOM, after)
         assert await store.log_length(ROOM) == 2
         await store.flush()
         stored = await store.load_doc(ROOM)
-    assert stored == StoredDoc(snapshot=snapshot, updates=during + after)
+    assert stored == StoredDoc(snapshot, during + after, logged.cursors[-1])
     assert content(rebuild(stored))["notes"] == {
         "n1": {"text": "before", "x": 10.0},
         "n2": {"text": "during", "x": 10.0},
@@ -362,9 +464,51 @@ async def test_updates_after_compact_survive(store: Store) -> None:
     }
 
 
+async def test_compact_up_to_a_middle_cursor_keeps_the_later_updates(
+    store: Store, open_store: OpenStore
+) -> None:
+    board = Board()
+    board.add_note("n1", "folded")
+    board.edit_title("Folded")
+    snapshot = board.doc.get_update()
+    board.add_note("n2", "kept")
+    board.add_note("n3", "kept too")
+    updates = board.take_updates()
+    async with asyncio.timeout(5):
+        cursors = await append_all(store, ROOM, updates).wait_for(4)
+        assert await store.compact(ROOM, snapshot, cursors[1])
+        expected = StoredDoc(snapshot, updates[2:], cursors[3])
+        assert await store.load_doc(ROOM) == expected
+        assert await store.log_length(ROOM) == 2
+        await store.close()
+        reopened = await open_store()
+        stored = await reopened.load_doc(ROOM)
+        assert await reopened.log_length(ROOM) == 2
+    assert stored == expected
+    assert content(rebuild(stored)) == content(board.doc)
+
+
+async def test_a_stale_compact_changes_nothing(store: Store) -> None:
+    board = Board()
+    for i in range(3):
+        board.add_note(f"n{i}", str(i))
+    updates = board.take_updates()
+    async with asyncio.timeout(5):
+        cursors = await append_all(store, ROOM, updates).wait_for(3)
+        newer = board.doc.get_update()
+        assert await store.compact(ROOM, newer, cursors[1])
+        # A slower compactor arrives with a snapshot that covers less, or as much.
+        assert await store.compact(ROOM, b"older", cursors[0])
+        assert await store.compact(ROOM, b"as old", cursors[1])
+        await store.flush()
+        assert await store.load_doc(ROOM) == StoredDoc(newer, updates[2:], cursors[2])
+        assert await store.log_length(ROOM) == 1
+
+
 async def test_rooms_are_independent(store: Store) -> None:
     rooms = [RoomKey(w, r) for w in ("w1", "w2") for r in ("r1", "r2", "r3")]
     boards = {room: Board() for room in rooms}
+    logged = {room: Logged() for room in rooms}
     for i, (room, board) in enumerate(boards.items()):
         board.add_note("n", f"note {i}")
         board.edit_title(str(room))
@@ -372,13 +516,15 @@ async def test_rooms_are_independent(store: Store) -> None:
         # Interleave rooms so that each commit mixes them.
         for _ in range(2):
             for room, board in boards.items():
-                store.append_update(room, board.updates.pop(0))
+                store.append_update(room, board.updates.pop(0), logged[room])
         compacted = RoomKey("w2", "r1")
-        await store.compact(compacted, boards[compacted].doc.get_update())
+        upto = (await logged[compacted].wait_for(2))[-1]
+        assert await store.compact(compacted, boards[compacted].doc.get_update(), upto)
         await store.flush()
         for room, board in boards.items():
             stored = await store.load_doc(room)
             assert content(rebuild(stored)) == content(board.doc)
+            assert stored.cursor == logged[room].cursors[-1]
             assert await store.log_length(room) == (0 if room == compacted else 2)
 
 
@@ -390,32 +536,64 @@ async def test_reopen_sees_everything(store: Store, open_store: OpenStore) -> No
     async with asyncio.timeout(5):
         await store.create_workshop(workshop)
         assert await seat(store, make_participant("p1", "w1", "r1"))
-        store.append_update(compacted_room, board.updates[0])
+        upto = (await append_all(store, compacted_room, board.updates).wait_for(1))[-1]
         snapshot = board.doc.get_update()
-        await store.compact(compacted_room, snapshot)
+        assert await store.compact(compacted_room, snapshot, upto)
         other = Board()
         other.add_note("n1", "flushed")
         other.add_note("n2", "appended right before close")
-        store.append_update(ROOM, other.updates[0])
+        logged = Logged()
+        store.append_update(ROOM, other.updates[0], logged)
         await store.flush()
-        store.append_update(ROOM, other.updates[1])
+        store.append_update(ROOM, other.updates[1], logged)
         await store.close()
 
         reopened = await open_store()
         assert await reopened.get_workshop("w1") == workshop
         assert await reopened.room_headcounts("w1", lapse_before=0.0) == {"r1": 1}
-        assert await reopened.load_doc(ROOM) == StoredDoc(snapshot=None, updates=other.updates)
-        assert await reopened.load_doc(compacted_room) == StoredDoc(snapshot=snapshot, updates=[])
+        assert await reopened.load_doc(ROOM) == StoredDoc(None, other.updates, logged.cursors[1])
+        assert await reopened.load_doc(compacted_room) == StoredDoc(snapshot, [], upto)
+
+
+async def test_a_second_store_sees_everything_and_logs_after_the_first(
+    store: Store, open_store: OpenStore
+) -> None:
+    board = Board()
+    board.add_note("n1", "from the first")
+    board.add_note("n2", "from the first too")
+    async with asyncio.timeout(5):
+        await store.create_workshop(make_workshop())
+        assert await seat(store, make_participant("p1", "w1", "r1"))
+        before = board.take_updates()
+        firsts = append_all(store, ROOM, before)
+        await store.flush()
+
+        second = await open_store()
+        assert await second.get_workshop("w1") == make_workshop()
+        assert await second.room_headcounts("w1", lapse_before=0.0) == {"r1": 1}
+        assert await second.load_doc(ROOM) == StoredDoc(None, before, firsts.cursors[1])
+        board.add_note("n3", "from the second")
+        (update,) = board.take_updates()
+        seconds = append_all(second, ROOM, [update])
+        await second.flush()
+        assert position(seconds.cursors[0]) > position(firsts.cursors[1])
+        stored = await store.load_doc(ROOM)
+        assert parts(stored) == (None, [*before, update])
+        assert stored.cursor == seconds.cursors[0]
+        assert content(rebuild(stored)) == content(board.doc)
 
 
 async def test_updates_durable_without_flush_or_close(store: Store, open_store: OpenStore) -> None:
     board = Board()
     board.add_note("n1", "must survive a crash")
     async with asyncio.timeout(5):
-        store.append_update(ROOM, board.updates[0])
-        await asyncio.sleep(0.2)  # the contract promises durability within 100 ms
+        (cursor,) = await append_all(store, ROOM, board.updates).wait_for(1)
         second = await open_store()
-        assert await second.load_doc(ROOM) == StoredDoc(snapshot=None, updates=board.updates)
+        # Nothing here flushes: the first store writes on its own (SQLite: within
+        # its commit interval; Redis: before on_logged).
+        while (await second.load_doc(ROOM)).updates != board.updates:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        assert await second.load_doc(ROOM) == StoredDoc(None, board.updates, cursor)
 
 
 async def test_close_is_idempotent(store: Store, open_store: OpenStore) -> None:
@@ -425,3 +603,14 @@ async def test_close_is_idempotent(store: Store, open_store: OpenStore) -> None:
         await store.close()
         reopened = await open_store()
         assert await reopened.log_length(ROOM) == 1
+
+
+async def test_a_closed_store_takes_no_appends(store: Store) -> None:
+    async with asyncio.timeout(5):
+        await store.close()
+        logged = Logged()
+        with pytest.raises(StoreError):
+            store.append_update(ROOM, b"\x00\x00", logged)
+        with pytest.raises(StoreError):
+            await store.flush()
+    assert logged.cursors == []

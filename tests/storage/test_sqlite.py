@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from conftest import eventually
 
 from board_server.model import Participant, RoomKey, StoredDoc
 from board_server.storage import StoreError
@@ -37,6 +38,21 @@ def stored_updates(path: pathlib.Path) -> list[tuple[str, str, bytes]]:
         return conn.execute(
             "SELECT workshop_id, room_id, data FROM doc_updates ORDER BY seq"
         ).fetchall()
+
+
+def stored_seqs(path: pathlib.Path) -> list[tuple[int, bytes]]:
+    with raw(path) as conn:
+        return conn.execute("SELECT seq, data FROM doc_updates ORDER BY seq").fetchall()
+
+
+def migrated_to(path: pathlib.Path, version: int) -> sqlite3.Connection:
+    """A connection to a new file at an old schema version; the caller commits and closes."""
+    conn = real_connect(path)
+    for statements in _MIGRATIONS[:version]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
 
 
 @contextlib.asynccontextmanager
@@ -82,17 +98,42 @@ async def test_a_version_1_file_gains_seats_and_keeps_its_participants(
     tmp_path: pathlib.Path,
 ) -> None:
     path = tmp_path / "board.sqlite3"
-    with raw(path) as conn:
-        for statement in _MIGRATIONS[0]:
-            conn.execute(statement)
-        conn.execute("INSERT INTO participants VALUES ('p1', 'w1', 'r1', 'Ann', 5.0)")
-        conn.execute("PRAGMA user_version = 1")
-        conn.commit()
+    conn = migrated_to(path, 1)
+    conn.execute("INSERT INTO participants VALUES ('p1', 'w1', 'r1', 'Ann', 5.0)")
+    conn.execute("INSERT INTO doc_snapshots VALUES ('w1', 'r1', x'0000')")
+    conn.commit()
+    conn.close()
     async with opened(SQLiteStore(path)) as store:
         # Nobody had a record of connecting: their seats lapse after the grace.
         assert await store.get_participant("w1", "p1") == Participant("p1", "w1", "r1", "Ann", 5.0)
         assert await store.room_headcounts("w1", lapse_before=5.0) == {"r1": 1}
         assert await store.room_headcounts("w1", lapse_before=6.0) == {}
+        assert await store.load_doc(ROOM) == StoredDoc(b"\x00\x00", [], "")
+
+
+async def test_a_version_2_file_gains_cursors_and_keeps_its_documents(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "board.sqlite3"
+    conn = migrated_to(path, 2)
+    conn.execute("INSERT INTO doc_snapshots VALUES ('w1', 'r1', x'0000')")
+    # Rows 1 and 2 were folded into that snapshot by a compaction before the upgrade.
+    conn.execute("INSERT INTO doc_updates VALUES (1, 'w1', 'r2', x'01')")
+    conn.execute("INSERT INTO doc_updates VALUES (2, 'w1', 'r2', x'02')")
+    conn.execute("DELETE FROM doc_updates")
+    conn.execute("INSERT INTO doc_updates (workshop_id, room_id, data) VALUES ('w1', 'r1', x'03')")
+    conn.commit()
+    conn.close()
+    async with opened(SQLiteStore(path, commit_interval=3600)) as store, asyncio.timeout(5):
+        assert await store.load_doc(ROOM) == StoredDoc(b"\x00\x00", [b"\x03"], "3")
+        assert await store.load_doc(OTHER) == StoredDoc(None, [], "")
+        cursors: list[str] = []
+        store.append_update(ROOM, update(4), cursors.append)
+        assert cursors == ["4"]
+        assert await store.compact(ROOM, b"snapshot", "3")
+        assert await store.load_doc(ROOM) == StoredDoc(b"snapshot", [update(4)], "4")
+    with raw(path) as conn:
+        assert conn.execute("SELECT upto FROM doc_snapshots").fetchall() == [(3,)]
 
 
 async def test_group_commit_writes_a_burst_in_one_transaction(
@@ -137,11 +178,24 @@ async def test_pending_updates_are_served_before_they_are_committed(
             for i in range(3):
                 store.append_update(ROOM, update(i))
             assert stored_updates(path) == []
-            assert await store.load_doc(ROOM) == StoredDoc(None, [update(0), update(1), update(2)])
+            expected = StoredDoc(None, [update(0), update(1), update(2)], "3")
+            assert await store.load_doc(ROOM) == expected
             assert await store.log_length(ROOM) == 3
             await store.flush()
             assert len(stored_updates(path)) == 3
-            assert await store.load_doc(ROOM) == StoredDoc(None, [update(0), update(1), update(2)])
+            assert await store.load_doc(ROOM) == expected
+
+
+async def test_cursors_are_the_rows_seqs(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "board.sqlite3"
+    cursors: list[str] = []
+    async with opened(SQLiteStore(path, commit_interval=3600)) as store:
+        async with asyncio.timeout(5):
+            for i in range(3):
+                store.append_update(ROOM if i % 2 else OTHER, update(i), cursors.append)
+            assert cursors == ["1", "2", "3"]  # at once: before any commit
+            await store.flush()
+    assert stored_seqs(path) == [(1, update(0)), (2, update(1)), (3, update(2))]
 
 
 async def test_compact_while_pending_writes_only_other_rooms(tmp_path: pathlib.Path) -> None:
@@ -151,20 +205,59 @@ async def test_compact_while_pending_writes_only_other_rooms(tmp_path: pathlib.P
             store.append_update(ROOM, update(1))
             store.append_update(OTHER, update(2))
             store.append_update(ROOM, update(3))
-            await store.compact(ROOM, b"snapshot")
+            assert await store.compact(ROOM, b"snapshot", "3")
             store.append_update(ROOM, update(4))
             assert stored_updates(path) == [("w1", "r2", update(2))]
-            assert await store.load_doc(ROOM) == StoredDoc(b"snapshot", [update(4)])
+            assert await store.load_doc(ROOM) == StoredDoc(b"snapshot", [update(4)], "4")
             await store.flush()
             assert stored_updates(path) == [("w1", "r2", update(2)), ("w1", "r1", update(4))]
+
+
+async def test_compact_to_a_middle_cursor_writes_the_pending_updates_after_it(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "board.sqlite3"
+    async with opened(SQLiteStore(path, commit_interval=3600)) as store:
+        async with asyncio.timeout(5):
+            for i in range(1, 4):
+                store.append_update(ROOM, update(i))
+            assert await store.compact(ROOM, b"snapshot", "2")
+            assert stored_seqs(path) == [(3, update(3))]
+            assert await store.load_doc(ROOM) == StoredDoc(b"snapshot", [update(3)], "3")
+            assert await store.log_length(ROOM) == 1
+
+
+async def test_seqs_covered_only_by_a_snapshot_are_not_reused(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "board.sqlite3"
+    async with opened(SQLiteStore(path, commit_interval=3600)) as store:
+        async with asyncio.timeout(5):
+            for i in range(1, 4):
+                store.append_update(ROOM, update(i))
+            assert await store.compact(ROOM, b"snapshot", "3")
+    assert stored_seqs(path) == []
+    cursors: list[str] = []
+    async with opened(SQLiteStore(path)) as store, asyncio.timeout(5):
+        assert await store.load_doc(ROOM) == StoredDoc(b"snapshot", [], "3")
+        store.append_update(ROOM, update(4), cursors.append)
+        assert cursors == ["4"]
+
+
+async def test_compact_refuses_a_cursor_it_never_gave(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "board.sqlite3"
+    async with opened(SQLiteStore(path)) as store, asyncio.timeout(5):
+        store.append_update(ROOM, update(1))
+        for cursor in ("2", "x", "1-0", "-1"):
+            with pytest.raises(StoreError, match="is not a cursor of store"):
+                await store.compact(ROOM, b"snapshot", cursor)
+        assert await store.load_doc(ROOM) == StoredDoc(None, [update(1)], "1")
 
 
 async def test_updates_are_durable_for_another_connection(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "board.sqlite3"
     async with opened(SQLiteStore(path)) as store:
         store.append_update(ROOM, update(1))
-        await asyncio.sleep(0.2)  # the contract promises durability within 100 ms
-        assert stored_updates(path) == [("w1", "r1", update(1))]
+        # Nothing here flushes: the flusher commits on its own.
+        await eventually(lambda: stored_updates(path) == [("w1", "r1", update(1))])
 
 
 async def test_failed_commit_is_logged_once_and_retried(
@@ -198,13 +291,15 @@ async def test_failed_commit_is_logged_once_and_retried(
             await retried_twice.wait()
             errors = [r for r in caplog.records if r.levelno == logging.ERROR]
             assert [r.name for r in errors] == ["board.storage"]
-            assert await store.load_doc(ROOM) == StoredDoc(None, [update(1)])
+            assert store.health() == f"cannot write to {path}: not authorized"
+            assert await store.load_doc(ROOM) == StoredDoc(None, [update(1)], "1")
             with pytest.raises(StoreError, match="not authorized"):
                 await store.flush()
             failing.clear()
             await store.flush()
+            assert store.health() is None
             assert stored_updates(path) == [("w1", "r1", update(1))]
-            assert await store.load_doc(ROOM) == StoredDoc(None, [update(1)])
+            assert await store.load_doc(ROOM) == StoredDoc(None, [update(1)], "1")
 
 
 async def test_use_after_close_raises(tmp_path: pathlib.Path) -> None:

@@ -1,0 +1,625 @@
+"""RedisStore: workshops, seats and room logs in Redis, shared by every process.
+
+Key names come from ``storage.keys``. Each room's log is a stream whose entries
+have the fields ``u`` (the update) and ``n`` (the node that wrote it): the bus
+reads the same streams, so that format is a contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+import logging
+import secrets
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import redis
+import redis.asyncio
+import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisError
+
+from board_server.model import Participant, RoomInfo, RoomKey, StoredDoc, Workshop
+from board_server.storage.base import Cursor, OnLogged, StoreError
+from board_server.storage.keys import DEFAULT_PREFIX, Keys
+
+logger = logging.getLogger("board.storage")
+
+# The writer's wait between tries while Redis fails, doubling up to the maximum.
+RETRY_FIRST = 0.05
+RETRY_MAX = 2.0
+LOCK_MS = 30_000
+# Compaction trims only stream entries older than this (stream ids carry
+# Redis's clock), so a reader up to a minute behind still finds every entry
+# after its cursor; the snapshot's cursor tells loads what to skip.
+TRIM_GRACE_MS = 60_000
+CLOSE_TIMEOUT = 5.0
+_UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+_MAX_SEQ = 2**64 - 1
+
+# Shared by the seat scripts: Participant.holds_seat on the fields HMGET returns
+# (false when absent), and the seats a room's other participants hold.
+_SEAT_RULES = """
+local function holds_seat(created, connected, left, lapse_before)
+  if left then return false end
+  return connected ~= false or tonumber(created) >= lapse_before
+end
+local function seats_taken(ids_key, hash_prefix, room_id, except_id, lapse_before)
+  local n = 0
+  for _, id in ipairs(redis.call('SMEMBERS', ids_key)) do
+    if id ~= except_id then
+      local f = redis.call('HMGET', hash_prefix .. id, 'room_id', 'created', 'connected', 'left')
+      if f[1] == room_id and holds_seat(f[2], f[3], f[4], lapse_before) then n = n + 1 end
+    end
+  end
+  return n
+end
+"""
+_LUA = {
+    # KEYS: workshop, join code, workshops. ARGV: JSON, id, created.
+    "create": """
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+return 1
+""",
+    # KEYS: participant, the workshop's ids, the id's workshop. ARGV: workshop id, id,
+    # room id, name, created, connected or '', left or '', capacity, lapse_before,
+    # participant key prefix. 1 seated, 0 no seat, -1 the id is another workshop's.
+    "seat": _SEAT_RULES
+    + """
+local lapse_before = tonumber(ARGV[9])
+local f = redis.call('HMGET', KEYS[1], 'room_id', 'created', 'connected', 'left')
+local seated_here = f[1] == ARGV[3] and holds_seat(f[2], f[3], f[4], lapse_before)
+if not seated_here
+    and seats_taken(KEYS[2], ARGV[10], ARGV[3], ARGV[2], lapse_before) >= tonumber(ARGV[8]) then
+  return 0
+end
+local owner = redis.call('GET', KEYS[3])
+if owner and owner ~= ARGV[1] then return -1 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'id', ARGV[2], 'workshop_id', ARGV[1], 'room_id', ARGV[3],
+  'name', ARGV[4], 'created', ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'connected', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'left', ARGV[7]) end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], ARGV[1])
+return 1
+""",
+    # KEYS: participant, the workshop's ids. ARGV: id, capacity, lapse_before, now,
+    # participant key prefix. The participant's fields, or none.
+    "claim": _SEAT_RULES
+    + """
+local f = redis.call('HMGET', KEYS[1], 'room_id', 'created', 'connected', 'left')
+if not f[1] or f[4] then return {} end
+if not f[3] then
+  local lapse_before = tonumber(ARGV[3])
+  if not holds_seat(f[2], f[3], f[4], lapse_before)
+      and seats_taken(KEYS[2], ARGV[5], f[1], ARGV[1], lapse_before) >= tonumber(ARGV[2]) then
+    return {}
+  end
+  redis.call('HSET', KEYS[1], 'connected', ARGV[4])
+end
+return redis.call('HGETALL', KEYS[1])
+""",
+    # KEYS: participant. ARGV: now.
+    "leave": """
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'left') == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'left', ARGV[1])
+return 1
+""",
+    # KEYS: the workshop's ids. ARGV: lapse_before, participant key prefix.
+    # Room id, count, room id, count ...
+    "headcounts": _SEAT_RULES
+    + """
+local lapse_before = tonumber(ARGV[1])
+local counts, rooms = {}, {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local f = redis.call('HMGET', ARGV[2] .. id, 'room_id', 'created', 'connected', 'left')
+  if f[1] and holds_seat(f[2], f[3], f[4], lapse_before) then
+    if not counts[f[1]] then counts[f[1]] = 0; rooms[#rooms + 1] = f[1] end
+    counts[f[1]] = counts[f[1]] + 1
+  end
+end
+local out = {}
+for _, room in ipairs(rooms) do out[#out + 1] = room; out[#out + 1] = counts[room] end
+return out
+""",
+    # KEYS: lock, snapshot, log. ARGV: fence, snapshot, upto's ms and seq, trim
+    # MINID, trim grace in ms.
+    # 0 if the lock is no longer ours. Stream id parts are compared as decimal
+    # strings, since they may pass the 2^53 that Lua numbers hold exactly.
+    "compact": """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local function greater(a, b)
+  if #a ~= #b then return #a > #b end
+  return a > b
+end
+local ms, seq = '0', '0'
+local stored = redis.call('HGET', KEYS[2], 'cursor')
+if stored then ms, seq = string.match(stored, '^(%d+)-(%d+)$') end
+if not (greater(ARGV[3], ms) or ARGV[3] == ms and greater(ARGV[4], seq)) then return 1 end
+redis.call('HSET', KEYS[2], 'snap', ARGV[2], 'cursor', ARGV[3] .. '-' .. ARGV[4])
+-- Entries newer than the grace stay a while, covered by the snapshot (loads
+-- skip them), so that a process whose reader lags behind misses none.
+local now = redis.call('TIME')
+local cutoff = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[6])
+local trim = ARGV[5]
+if tonumber(string.match(trim, '^(%d+)-')) > cutoff then trim = string.format('%d-0', cutoff) end
+redis.call('XTRIM', KEYS[3], 'MINID', trim)
+return 1
+""",
+    # KEYS: snapshot, log. The entries after the snapshot's cursor.
+    "log_length": """
+local cursor = redis.call('HGET', KEYS[1], 'cursor')
+if not cursor then return redis.call('XLEN', KEYS[2]) end
+return #redis.call('XRANGE', KEYS[2], '(' .. cursor, '+')
+""",
+    # KEYS: lock. ARGV: fence.
+    "release": """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+""",
+}
+
+
+class _State(enum.Enum):
+    NEW = "new"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class _Queued(NamedTuple):
+    room: RoomKey
+    data: bytes
+    on_logged: OnLogged | None
+
+
+def _where(url: str) -> str:
+    """Where the URL points, without its password."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return parts.path
+    return f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+
+
+def _stream_id(cursor: Cursor) -> tuple[int, int]:
+    ms, sep, seq = (cursor or "0-0").partition("-")
+    if not (sep and ms.isascii() and ms.isdigit() and seq.isascii() and seq.isdigit()):
+        raise StoreError(f"{cursor!r} is not a Redis stream id")
+    return int(ms), int(seq)
+
+
+def _normalize_code(join_code: str) -> str:
+    return join_code.strip().upper()
+
+
+def _text(raw: Any) -> str:
+    # The client returns bytes (decode_responses=False); its types allow str too.
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+def _workshop(raw: bytes | str | None) -> Workshop | None:
+    if raw is None:
+        return None
+    w = json.loads(raw)
+    rooms = tuple(RoomInfo(r["id"], r["name"]) for r in w["rooms"])
+    return Workshop(w["id"], w["title"], w["join_code"], w["created"], rooms, w["room_capacity"])
+
+
+def _participant(fields: Mapping[Any, Any]) -> Participant | None:
+    if not fields:
+        return None
+
+    def number(name: bytes) -> float | None:
+        raw = fields.get(name)
+        return None if raw is None else float(raw)
+
+    text = {name: fields[name.encode()].decode() for name in ("id", "workshop_id", "room_id")}
+    name = fields[b"name"].decode()
+    created = float(fields[b"created"])
+    return Participant(**text, name=name, created=created,
+                       connected=number(b"connected"), left=number(b"left"))  # fmt: skip
+
+
+def _float_arg(value: float | None) -> str:
+    # repr() round-trips a float exactly; "" stands for None.
+    return "" if value is None else repr(value)
+
+
+class RedisStore:
+    """The Store in Redis: every process of a deployment shares its data.
+
+    Appends never wait: a writer task sends everything queued in one pipeline,
+    and keeps it (up to ``buffer_bytes``) while Redis is unreachable.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        node_id: str,
+        buffer_bytes: int = 16 * 1024 * 1024,
+    ) -> None:
+        self.url = url
+        self.keys = Keys(prefix)
+        self.node_id = node_id
+        self.buffer_bytes = buffer_bytes
+        self._where = _where(url)
+        self._state = _State.NEW
+        self._client: redis.asyncio.Redis | None = None
+        self._scripts: dict[str, AsyncScript] = {}
+        self._writer: asyncio.Task[None] | None = None
+        self._queue: deque[_Queued] = deque()
+        self._queued_bytes = 0
+        self._appended = 0
+        self._written = 0
+        self._wake = asyncio.Event()
+        self._progress = asyncio.Condition()
+        # Held while a pipeline of appends is in flight, and by reads that add the
+        # queue to what Redis holds: each queued update is in exactly one of them.
+        self._writing = asyncio.Lock()
+        self._failure: str | None = None
+
+    @property
+    def client(self) -> redis.asyncio.Redis:
+        """The client (and its connection pool), for the bus to share."""
+        if self._client is None:
+            raise StoreError(f"the store for Redis at {self._where} has not started")
+        return self._client
+
+    async def start(self) -> None:
+        """Connect (checking that Redis answers) and start the writer."""
+        if self._state is not _State.NEW:
+            raise StoreError(f"cannot start a store that is {self._state.value}")
+        # One immediate retry on a fresh connection: pooled ones die when Redis restarts.
+        client = redis.asyncio.Redis.from_url(
+            self.url,
+            decode_responses=False,
+            retry=Retry(NoBackoff(), 1),
+            socket_connect_timeout=5,
+            socket_timeout=10,
+        )
+        try:
+            with self._errors():
+                await client.ping()
+        except BaseException:
+            await client.aclose()
+            raise
+        self._client = client
+        self._scripts = {name: client.register_script(lua) for name, lua in _LUA.items()}
+        self._state = _State.OPEN
+        self._writer = asyncio.create_task(self._write_loop(), name=f"writer {self._where}")
+        self._writer.add_done_callback(self._writer_done)
+
+    async def close(self) -> None:
+        """Write what is queued (waiting up to 5 s), then disconnect. Idempotent."""
+        if self._state is not _State.OPEN:
+            self._state = _State.CLOSED
+            return
+        self._state = _State.CLOSING
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self._written_up_to(self._appended)
+        except TimeoutError:
+            logger.error(
+                "closing the store with %d updates not written to Redis at %s (%s): they are lost",
+                len(self._queue), self._where, self._failure or "writes too slow",
+            )  # fmt: skip
+        self._state = _State.CLOSED
+        if self._writer is not None:
+            self._writer.cancel()
+            await asyncio.wait({self._writer})
+            self._writer = None
+        async with self._progress:
+            self._progress.notify_all()
+        await self.client.aclose()
+
+    def health(self) -> str | None:
+        """None while writes to Redis succeed; otherwise why they fail."""
+        return self._failure
+
+    # Workshops and participants.
+    async def create_workshop(self, workshop: Workshop) -> None:
+        """Persist a new workshop. Raises StoreError if the id or join code exists."""
+        k, code = self.keys, _normalize_code(workshop.join_code)
+        doc = {
+            "id": workshop.id,
+            "title": workshop.title,
+            "join_code": code,
+            "created": workshop.created,
+            "room_capacity": workshop.room_capacity,
+            "rooms": [{"id": r.id, "name": r.name} for r in workshop.rooms],
+        }
+        keys = [k.workshop(workshop.id), k.join_code(code), k.workshops]
+        args = [json.dumps(doc), workshop.id, repr(workshop.created)]
+        if not await self._eval("create", keys, args):
+            raise StoreError(f"workshop id {workshop.id!r} or join code {code!r} exists")
+
+    async def get_workshop(self, workshop_id: str) -> Workshop | None:
+        """The workshop with this id, or None."""
+        self._check_open()
+        with self._errors():
+            return _workshop(await self.client.get(self.keys.workshop(workshop_id)))
+
+    async def find_workshop_by_code(self, join_code: str) -> Workshop | None:
+        """The workshop with this join code (case and surrounding space ignored), or None."""
+        self._check_open()
+        with self._errors():
+            workshop_id = await self.client.get(self.keys.join_code(_normalize_code(join_code)))
+        return None if workshop_id is None else await self.get_workshop(_text(workshop_id))
+
+    async def list_workshops(self) -> list[Workshop]:
+        """Every workshop, oldest first."""
+        self._check_open()
+        with self._errors():
+            ids = await self.client.zrange(self.keys.workshops, 0, -1)
+            if not ids:
+                return []
+            raws = await self.client.mget([self.keys.workshop(_text(i)) for i in ids])
+        return [w for w in map(_workshop, raws) if w is not None]
+
+    async def seat_participant(
+        self, participant: Participant, *, capacity: int, lapse_before: float
+    ) -> bool:
+        """Write the participant if its room has a seat for it (one Lua script)."""
+        p, k = participant, self.keys
+        keys = [k.participant(p.workshop_id, p.id), k.participants(p.workshop_id),
+                k.participant_owner(p.id)]  # fmt: skip
+        args: list[str | int] = [
+            p.workshop_id, p.id, p.room_id, p.name, repr(p.created), _float_arg(p.connected),
+            _float_arg(p.left), capacity, repr(lapse_before), self._hash_prefix(p.workshop_id),
+        ]  # fmt: skip
+        seated = await self._eval("seat", keys, args)
+        if seated == -1:
+            raise StoreError(f"participant {p.id!r} belongs to another workshop")
+        return bool(seated)
+
+    async def get_participant(self, workshop_id: str, participant_id: str) -> Participant | None:
+        """The participant, or None."""
+        self._check_open()
+        with self._errors():
+            fields = await self.client.hgetall(self.keys.participant(workshop_id, participant_id))
+        return _participant(fields)
+
+    async def claim_seat(
+        self, workshop_id: str, participant_id: str, *, capacity: int, lapse_before: float,
+        now: float,
+    ) -> Participant | None:  # fmt: skip
+        """Mark the participant connected, keeping or retaking its seat (one Lua script)."""
+        keys = [self.keys.participant(workshop_id, participant_id),
+                self.keys.participants(workshop_id)]  # fmt: skip
+        prefix = self._hash_prefix(workshop_id)
+        args: list[str | int] = [participant_id, capacity, repr(lapse_before), repr(now), prefix]
+        flat = await self._eval("claim", keys, args)
+        return _participant(dict(zip(flat[::2], flat[1::2], strict=True)))
+
+    async def leave(self, workshop_id: str, participant_id: str, now: float) -> bool:
+        """Free the participant's seat now."""
+        key = self.keys.participant(workshop_id, participant_id)
+        return bool(await self._eval("leave", [key], [repr(now)]))
+
+    async def room_headcounts(self, workshop_id: str, *, lapse_before: float) -> dict[str, int]:
+        """Seats held per room id; rooms with nobody are missing."""
+        keys = [self.keys.participants(workshop_id)]
+        flat = await self._eval(
+            "headcounts", keys, [repr(lapse_before), self._hash_prefix(workshop_id)]
+        )
+        return {room.decode(): int(n) for room, n in zip(flat[::2], flat[1::2], strict=True)}
+
+    # The document log.
+    def append_update(
+        self, room: RoomKey, update: bytes, on_logged: OnLogged | None = None
+    ) -> None:
+        """Queue an update for the writer; ``on_logged`` runs with its stream id once
+        it is in Redis. StoreError, keeping nothing, when closed or the buffer is full."""
+        self._check_open()
+        if self._queued_bytes + len(update) > self.buffer_bytes:
+            raise StoreError(
+                f"the buffer for Redis is full ({self._queued_bytes} bytes queued"
+                f" for {self._where}: {self._failure or 'writes are slow'})"
+            )
+        self._queue.append(_Queued(room, update, on_logged))
+        self._queued_bytes += len(update)
+        self._appended += 1
+        self._wake.set()
+
+    async def load_doc(self, room: RoomKey) -> StoredDoc:
+        """The snapshot and the stream (read in one transaction), then the room's
+        updates still queued here; the cursor is the last stream id read."""
+        self._check_open()
+        async with self._writing:
+            with self._errors():
+                async with self.client.pipeline(transaction=True) as pipe:
+                    pipe.hmget(self.keys.snapshot(room), ["snap", "cursor"])
+                    pipe.xrange(self.keys.log(room))
+                    (snapshot, snapshot_cursor), entries = await pipe.execute()
+            queued = [q.data for q in self._queue if q.room == room]
+        # Entries the snapshot covers may stay a while (TRIM_GRACE_MS).
+        covered = _stream_id((snapshot_cursor or b"").decode())
+        entries = [(i, f) for i, f in entries if _stream_id(i.decode()) > covered]
+        updates = [fields[b"u"] for _, fields in entries] + queued
+        cursor: bytes = entries[-1][0] if entries else snapshot_cursor or b""
+        return StoredDoc(snapshot, updates, cursor.decode())
+
+    async def compact(self, room: RoomKey, snapshot: bytes, upto: Cursor) -> bool:
+        """Replace the stream up to ``upto`` with this snapshot, under the room's lock.
+
+        Nothing is lost if this process dies at any step: the snapshot and the
+        trim are one script, so either both happen or neither; a lock left behind
+        expires after 30 s; and the script writes only while the lock still holds
+        this call's fencing token, so a compactor that paused past its lock's
+        expiry cannot overwrite a newer snapshot.
+        """
+        self._check_open()
+        ms, seq = _stream_id(upto)
+        trim_from = f"{ms}-{seq + 1}" if seq < _MAX_SEQ else f"{ms + 1}-0"
+        fence = await self._take_lock(room)
+        if fence is None:
+            return False
+        try:
+            keys = [self.keys.compaction_lock(room), self.keys.snapshot(room), self.keys.log(room)]
+            args: list[str | int | bytes] = [
+                fence, snapshot, str(ms), str(seq), trim_from, TRIM_GRACE_MS
+            ]  # fmt: skip
+            return bool(await self._eval("compact", keys, args))
+        finally:
+            await self._eval("release", [self.keys.compaction_lock(room)], [fence])
+
+    async def log_length(self, room: RoomKey) -> int:
+        """How many updates follow the snapshot, those queued here included."""
+        self._check_open()
+        async with self._writing:
+            with self._errors():
+                keys = [self.keys.snapshot(room), self.keys.log(room)]
+                length = int(await self._eval("log_length", keys, []))
+            return length + sum(1 for q in self._queue if q.room == room)
+
+    async def flush(self) -> None:
+        """Wait until everything appended so far is in Redis."""
+        self._check_open()
+        appended = self._appended
+        await self._written_up_to(appended)
+        if self._written < appended:
+            raise StoreError(f"the store for Redis at {self._where} closed before writing")
+
+    # Internals.
+    def _check_open(self) -> None:
+        if self._state is not _State.OPEN:
+            raise StoreError(f"the store for Redis at {self._where} is {self._state.value}")
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (RedisError, OSError) as exc:
+            raise StoreError(f"Redis at {self._where}: {exc}") from exc
+
+    def _hash_prefix(self, workshop_id: str) -> str:
+        # The scripts build the key of each participant of a workshop from this.
+        return self.keys.participant(workshop_id, "")
+
+    async def _eval(self, name: str, keys: Sequence[str], args: Sequence[str | int | bytes]) -> Any:
+        self._check_open()
+        with self._errors():
+            return await self._scripts[name](keys=keys, args=args)
+
+    async def _take_lock(self, room: RoomKey) -> int | None:
+        """A fresh fencing token, held in the room's lock; None if another holds it."""
+        self._check_open()
+        with self._errors():
+            fence = await self.client.incr(self.keys.fencing)
+            taken = await self.client.set(
+                self.keys.compaction_lock(room), fence, nx=True, px=LOCK_MS
+            )
+        return fence if taken else None
+
+    async def _written_up_to(self, appended: int) -> None:
+        async with self._progress:
+            await self._progress.wait_for(
+                lambda: self._written >= appended or self._state is _State.CLOSED
+            )
+
+    async def _write_loop(self) -> None:
+        delay = RETRY_FIRST
+        while True:
+            await self._wake.wait()
+            try:
+                written = await self._write_queued()
+            except (RedisError, OSError) as exc:
+                self._failed(exc)
+                await asyncio.sleep(delay)
+                delay = min(RETRY_MAX, delay * 2)
+                continue
+            delay = RETRY_FIRST
+            if self._failure is not None:
+                logger.info("writes to Redis at %s succeed again", self._where)
+                self._failure = None
+            for item, cursor in written:
+                if item.on_logged is not None:
+                    try:
+                        item.on_logged(cursor)
+                    except Exception:
+                        logger.exception(
+                            "room %s: the callback of a logged update failed", item.room
+                        )
+            async with self._progress:
+                self._progress.notify_all()
+
+    async def _write_queued(self) -> list[tuple[_Queued, str]]:
+        """Send everything queued in one pipeline; each item with its stream id."""
+        async with self._writing:
+            batch = list(self._queue)
+            if not batch:
+                self._wake.clear()
+                return []
+            # Not a transaction: a failure in the middle may leave part of the batch
+            # written, and the retry then writes those updates twice. Yjs ignores an
+            # update it has already applied, so a double is harmless.
+            async with self.client.pipeline(transaction=False) as pipe:
+                for item in batch:
+                    pipe.xadd(self.keys.log(item.room), {"u": item.data, "n": self.node_id})
+                ids = await pipe.execute()
+            for item in batch:
+                self._queue.popleft()
+                self._queued_bytes -= len(item.data)
+            self._written += len(batch)
+        return [(item, i.decode()) for item, i in zip(batch, ids, strict=True)]
+
+    def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, _UNREACHABLE):
+            reason = f"Redis at {self._where} is unreachable: {exc}"
+        else:
+            reason = f"Redis at {self._where} refuses writes: {exc}"
+        if self._failure is None:
+            logger.error(
+                "%s; keeping %d updates and retrying (every %s s at most)",
+                reason, len(self._queue), RETRY_MAX,
+            )  # fmt: skip
+        self._failure = reason
+
+    def _writer_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("the writer to Redis at %s died", self._where, exc_info=task.exception())
+
+
+def shared_secrets(
+    url: str, prefix: str, *, secret: str | None, admin_token: str | None
+) -> tuple[str, str]:
+    """The token secret and admin token every process of the deployment shares.
+
+    Given values win and are not stored; otherwise the first process to ask
+    stores fresh ones in Redis, and every later one reads them.
+    """
+    keys = Keys(prefix)
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5) as client:
+            if secret is None:
+                secret = _shared(client, keys.secret, secrets.token_urlsafe(32))
+            if admin_token is None:
+                admin_token = _shared(client, keys.admin_token, secrets.token_urlsafe(24))
+    except (RedisError, OSError) as exc:
+        raise StoreError(
+            f"cannot read the shared secrets from Redis at {_where(url)}: {exc}"
+        ) from exc
+    return secret, admin_token
+
+
+def _shared(client: redis.Redis, key: str, fresh: str) -> str:
+    client.set(key, fresh, nx=True)
+    value = client.get(key)
+    if not isinstance(value, bytes):
+        raise StoreError(f"{key} vanished from Redis as it was read")
+    return value.decode()
