@@ -1,0 +1,138 @@
+"""The Lua scripts of RedisStore: every check-and-write that must be atomic.
+
+Redis runs a script with nothing else in between, so a seat check and its
+write, or a compaction's snapshot and trim, happen together across every
+process. The seat scripts read participant hashes by a key prefix they are
+given, which a single Redis (or a replica set) allows and Redis Cluster
+does not.
+"""
+
+from __future__ import annotations
+
+# Shared by the seat scripts: Participant.holds_seat on the fields HMGET returns
+# (false when absent), and the seats a room's other participants hold.
+SEAT_RULES = """
+local function holds_seat(created, connected, left, lapse_before)
+  if left then return false end
+  return connected ~= false or tonumber(created) >= lapse_before
+end
+local function seats_taken(ids_key, hash_prefix, room_id, except_id, lapse_before)
+  local n = 0
+  for _, id in ipairs(redis.call('SMEMBERS', ids_key)) do
+    if id ~= except_id then
+      local f = redis.call('HMGET', hash_prefix .. id, 'room_id', 'created', 'connected', 'left')
+      if f[1] == room_id and holds_seat(f[2], f[3], f[4], lapse_before) then n = n + 1 end
+    end
+  end
+  return n
+end
+"""
+SCRIPTS = {
+    # KEYS: workshop, join code, workshops. ARGV: JSON, id, created.
+    "create": """
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+return 1
+""",
+    # KEYS: participant, the workshop's ids, the id's workshop. ARGV: workshop id, id,
+    # room id, name, created, connected or '', left or '', capacity, lapse_before,
+    # participant key prefix. 1 seated, 0 no seat, -1 the id is another workshop's.
+    "seat": SEAT_RULES
+    + """
+local lapse_before = tonumber(ARGV[9])
+local f = redis.call('HMGET', KEYS[1], 'room_id', 'created', 'connected', 'left')
+local seated_here = f[1] == ARGV[3] and holds_seat(f[2], f[3], f[4], lapse_before)
+if not seated_here
+    and seats_taken(KEYS[2], ARGV[10], ARGV[3], ARGV[2], lapse_before) >= tonumber(ARGV[8]) then
+  return 0
+end
+local owner = redis.call('GET', KEYS[3])
+if owner and owner ~= ARGV[1] then return -1 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'id', ARGV[2], 'workshop_id', ARGV[1], 'room_id', ARGV[3],
+  'name', ARGV[4], 'created', ARGV[5])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'connected', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'left', ARGV[7]) end
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], ARGV[1])
+return 1
+""",
+    # KEYS: participant, the workshop's ids. ARGV: id, capacity, lapse_before, now,
+    # participant key prefix. The participant's fields, or none.
+    "claim": SEAT_RULES
+    + """
+local f = redis.call('HMGET', KEYS[1], 'room_id', 'created', 'connected', 'left')
+if not f[1] or f[4] then return {} end
+if not f[3] then
+  local lapse_before = tonumber(ARGV[3])
+  if not holds_seat(f[2], f[3], f[4], lapse_before)
+      and seats_taken(KEYS[2], ARGV[5], f[1], ARGV[1], lapse_before) >= tonumber(ARGV[2]) then
+    return {}
+  end
+  redis.call('HSET', KEYS[1], 'connected', ARGV[4])
+end
+return redis.call('HGETALL', KEYS[1])
+""",
+    # KEYS: participant. ARGV: now.
+    "leave": """
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], 'left') == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'left', ARGV[1])
+return 1
+""",
+    # KEYS: the workshop's ids. ARGV: lapse_before, participant key prefix.
+    # Room id, count, room id, count ...
+    "headcounts": SEAT_RULES
+    + """
+local lapse_before = tonumber(ARGV[1])
+local counts, rooms = {}, {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local f = redis.call('HMGET', ARGV[2] .. id, 'room_id', 'created', 'connected', 'left')
+  if f[1] and holds_seat(f[2], f[3], f[4], lapse_before) then
+    if not counts[f[1]] then counts[f[1]] = 0; rooms[#rooms + 1] = f[1] end
+    counts[f[1]] = counts[f[1]] + 1
+  end
+end
+local out = {}
+for _, room in ipairs(rooms) do out[#out + 1] = room; out[#out + 1] = counts[room] end
+return out
+""",
+    # KEYS: lock, snapshot, log. ARGV: fence, snapshot, upto's ms and seq, trim
+    # MINID, trim grace in ms.
+    # 0 if the lock is no longer ours. Stream id parts are compared as decimal
+    # strings, since they may pass the 2^53 that Lua numbers hold exactly.
+    "compact": """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local function greater(a, b)
+  if #a ~= #b then return #a > #b end
+  return a > b
+end
+local ms, seq = '0', '0'
+local stored = redis.call('HGET', KEYS[2], 'cursor')
+if stored then ms, seq = string.match(stored, '^(%d+)-(%d+)$') end
+if not (greater(ARGV[3], ms) or ARGV[3] == ms and greater(ARGV[4], seq)) then return 1 end
+redis.call('HSET', KEYS[2], 'snap', ARGV[2], 'cursor', ARGV[3] .. '-' .. ARGV[4])
+-- Entries newer than the grace stay a while, covered by the snapshot (loads
+-- skip them), so that a process whose reader lags behind misses none.
+local now = redis.call('TIME')
+local cutoff = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[6])
+local trim = ARGV[5]
+if tonumber(string.match(trim, '^(%d+)-')) > cutoff then trim = string.format('%d-0', cutoff) end
+redis.call('XTRIM', KEYS[3], 'MINID', trim)
+return 1
+""",
+    # KEYS: snapshot, log. The entries after the snapshot's cursor.
+    "log_length": """
+local cursor = redis.call('HGET', KEYS[1], 'cursor')
+if not cursor then return redis.call('XLEN', KEYS[2]) end
+return #redis.call('XRANGE', KEYS[2], '(' .. cursor, '+')
+""",
+    # KEYS: lock. ARGV: fence.
+    "release": """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+""",
+}
