@@ -18,12 +18,13 @@ from websockets.exceptions import ConnectionClosed
 from board_server.bus import LocalBus
 from board_server.client import BoardClient
 from board_server.model import Role, RoomKey
-from board_server.rooms import Frame, Keeper, Peer, Room, Session
+from board_server.rooms import Commands, Frame, Keeper, Peer, Room, Session
 from board_server.rooms.room import BUSY_PEERS, BUSY_WINDOW
 from board_server.storage.sqlite import SQLiteStore
 from board_server.sync import (
     SyncUpdate,
     encode_awareness,
+    encode_board,
     encode_sync_step1,
     encode_sync_update,
     parse_message,
@@ -41,10 +42,12 @@ async def room(tmp_path: Path) -> AsyncIterator[Room]:
         await store.close()
 
 
-def open_room(store: SQLiteStore, key: RoomKey, *, compact_threshold: int) -> Room:
+def open_room(
+    store: SQLiteStore, key: RoomKey, *, compact_threshold: int, commands: Commands | None = None
+) -> Room:
     """A room as the registry opens it, on a store and the in-process bus."""
     keeper = Keeper(store, LocalBus("test"), compact_threshold=compact_threshold)
-    room = Room(key, Doc(), keeper)
+    room = Room(key, Doc(), keeper, commands=commands)
     keeper.opened(room, 0, "")
     return room
 
@@ -397,3 +400,40 @@ async def test_small_room_flushes_on_the_next_iteration(room: Room) -> None:
     assert len(watcher.frames) == 3
     writer.close(1000, "test over")
     reader.close(1000, "test over")
+
+
+class CommandLog:
+    """An injected command handler that records who sent what."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[RoomKey, Session, bytes]] = []
+
+    def handle(self, room: Room, peer: Peer, body: bytes) -> None:
+        self.calls.append((room.key, peer.session, body))
+
+
+async def test_command_messages_go_to_the_injected_handler_with_the_senders_session(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "board.sqlite3")
+    await store.start()
+    commands = CommandLog()
+    try:
+        room = open_room(store, RoomKey("w", "r1"), compact_threshold=500, commands=commands)
+        participant = Session(Role.PARTICIPANT, participant_id="p1")
+        viewer = Session(Role.VIEWER)
+        recorders = [Recorder(), Recorder()]
+        peers = [
+            room.connect(recorders[0], participant, queue_limit=64, label="a"),
+            room.connect(recorders[1], viewer, queue_limit=64, label="b"),
+        ]
+        room.receive(peers[0], encode_board(b"\x81\xa3cmd\xa5hello"))
+        room.receive(peers[1], encode_board(b"\x80"))
+        assert commands.calls == [
+            (RoomKey("w", "r1"), participant, b"\x81\xa3cmd\xa5hello"),
+            (RoomKey("w", "r1"), viewer, b"\x80"),
+        ]
+        for peer in peers:
+            peer.close(1000, "test over")
+    finally:
+        await store.close()
