@@ -108,8 +108,14 @@ class RedisBus:
     async def start(self) -> None:
         """Open the reader's and the subscriber's connections and start the loops."""
         # Each loop blocks on its own connection; commands share the store's pool.
-        self._reader = redis.Redis.from_url(self._store.url)
-        self._subscriber = redis.Redis.from_url(self._store.url)
+        # The reader blocks up to BLOCK_MS on XREAD and the subscriber for ever,
+        # so neither may have redis-py's default socket timeout (5 s in 8.x).
+        self._reader = redis.Redis.from_url(
+            self._store.url, socket_timeout=BLOCK_MS / 1000 + 5, socket_connect_timeout=5
+        )
+        self._subscriber = redis.Redis.from_url(
+            self._store.url, socket_timeout=None, socket_connect_timeout=5, socket_keepalive=True
+        )
         self._pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
         await self._pubsub.subscribe(self._keys.events)
         self._tasks = [
