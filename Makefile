@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := tests/node/node_modules/.installed-stamp
 CLIENT_STAMP := client/node_modules/.installed-stamp
 
-.PHONY: run test lint typecheck unit services client client-check clean
+.PHONY: run cluster test lint typecheck unit services client client-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ PORT ?= 8000
 run: $(STAMP)
 	$(BIN)/board-server --demo --host $(HOST) --port $(PORT)
 
+## The deployment's shape on one machine: PROCESSES server processes on one
+## Redis behind nginx on HOST:PORT, until Ctrl+C (docs/deployment.md).
+PROCESSES ?= 3
+REDIS_URL ?= redis://127.0.0.1:6379/0
+cluster: $(STAMP)
+	$(BIN)/python scripts/cluster --host $(HOST) --port $(PORT) --processes $(PROCESSES) \
+		--redis-url $(REDIS_URL)
+
 ## Install, start needed services, and run lint, types and the whole suite.
 test: $(STAMP) $(NODE_STAMP) services client-check lint typecheck unit
 
@@ -48,8 +56,8 @@ services:
 	scripts/ensure-services
 
 lint: $(STAMP)
-	$(BIN)/ruff check board_server tests bench
-	$(BIN)/ruff format --check board_server tests bench
+	$(BIN)/ruff check board_server tests bench deploy scripts/cluster
+	$(BIN)/ruff format --check board_server tests bench deploy scripts/cluster
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
