@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from childproc import terminate
 from redisproc import free_port
 
 NGINX = "/usr/sbin/nginx"
@@ -114,14 +115,7 @@ class NginxProcess:
         if self.proc is None:
             return
         proc, self.proc = self.proc, None
-        if proc.returncode is None:
-            proc.terminate()
-        try:
-            async with asyncio.timeout(STOP_TIMEOUT):
-                await proc.wait()
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+        await terminate(proc, STOP_TIMEOUT)
         if self._stderr is not None:
             await self._stderr
 

@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import redis.asyncio
+from childproc import terminate
 from redis.exceptions import RedisError
 
 START_TIMEOUT = 10.0
@@ -65,14 +66,7 @@ class RedisProcess:
         if self.proc is None:
             return
         proc, self.proc = self.proc, None
-        if proc.returncode is None:
-            proc.terminate()
-        try:
-            async with asyncio.timeout(STOP_TIMEOUT):
-                await proc.wait()
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+        await terminate(proc, STOP_TIMEOUT)
 
     async def _answers(self) -> bool:
         client = redis.asyncio.Redis(host="127.0.0.1", port=self.port, socket_connect_timeout=1)

@@ -103,10 +103,12 @@ async def start_cluster(
     count: int,
     cwd: Path,
     redis_url: str = REDIS_URL,
+    extra: Sequence[str] = (),
 ) -> Cluster:
-    """``count`` processes in Redis mode with --demo, started side by side."""
+    """``count`` processes in Redis mode with --demo (and ``extra`` options), started
+    side by side."""
     processes = [spawn() for _ in range(count)]
-    args = ["--redis-url", redis_url, "--redis-prefix", prefix, "--log-level", "info"]
+    args = ["--redis-url", redis_url, "--redis-prefix", prefix, "--log-level", "info", *extra]
     await asyncio.gather(*(p.start(None, extra_args=args, cwd=cwd) for p in processes))
     return Cluster(processes, prefix)
 
@@ -151,7 +153,9 @@ class StartCluster(Protocol):
     """The cluster fixture: start ``count`` processes, on the test's key prefix of the
     suite's Redis unless told otherwise."""
 
-    async def __call__(self, count: int, *, redis_url: str = ..., prefix: str = ...) -> Cluster: ...
+    async def __call__(
+        self, count: int, *, redis_url: str = ..., prefix: str = ..., extra: Sequence[str] = ...
+    ) -> Cluster: ...
 
 
 StartNginx = Callable[[Cluster], Awaitable[NginxProcess]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -45,8 +45,10 @@ async def cluster(
     """Start N processes; they are killed afterwards, before their keys are deleted."""
     started: list[Cluster] = []
 
-    async def start(count: int, *, redis_url: str = REDIS_URL, prefix: str = prefix) -> Cluster:
-        started.append(await start_cluster(spawn, prefix, count, tmp_path, redis_url))
+    async def start(
+        count: int, *, redis_url: str = REDIS_URL, prefix: str = prefix, extra: Sequence[str] = ()
+    ) -> Cluster:
+        started.append(await start_cluster(spawn, prefix, count, tmp_path, redis_url, extra))
         return started[-1]
 
     try:
