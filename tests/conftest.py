@@ -173,3 +173,17 @@ async def server(tmp_path: Path) -> AsyncIterator[RunningServer]:
 async def workshop(server: RunningServer) -> dict[str, Any]:
     """A workshop with two rooms on the server fixture."""
     return await server.create_workshop()
+
+
+@pytest.fixture
+async def private_redis(tmp_path: Path) -> AsyncIterator[Any]:
+    """A redis-server of this test's own (with an append-only file, so that a
+    restart keeps its data), which the test may stop and start."""
+    from redisproc import RedisProcess
+
+    server = RedisProcess(tmp_path / "redis", persistent=True)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()

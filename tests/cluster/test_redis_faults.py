@@ -8,8 +8,6 @@ deployment guide asks).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,16 +18,6 @@ from redisproc import RedisProcess
 from serverproc import ServerProcess
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-async def private_redis(tmp_path: Path) -> AsyncIterator[RedisProcess]:
-    server = RedisProcess(tmp_path / "redis", persistent=True)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def health(http: httpx.AsyncClient, process: ServerProcess) -> tuple[int, dict[str, Any]]:

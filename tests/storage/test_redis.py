@@ -55,17 +55,6 @@ async def open_store(prefix: str) -> AsyncIterator[OpenStore]:
             await store.close()
 
 
-@pytest.fixture
-async def private_redis(tmp_path: pathlib.Path) -> AsyncIterator[RedisProcess]:
-    """A redis-server of this test's own, which the test may stop and start."""
-    server = RedisProcess(tmp_path / "redis", persistent=True)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
 async def appended(store: RedisStore, room: RoomKey, updates: list[bytes]) -> list[str]:
     """Append and flush; the cursors on_logged gave, in order."""
     cursors: list[str] = []
