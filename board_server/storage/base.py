@@ -13,7 +13,7 @@ passes tests/storage/test_conformance.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from board_server.model import Participant, RoomKey, StoredDoc, Workshop
@@ -54,6 +54,19 @@ class WorkshopStore(Protocol):
         Atomic, across processes too: a room never ends with more than
         ``capacity`` seats held (see ``Participant.holds_seat``). One who
         holds a seat in the room already always may.
+        """
+
+    async def seat_in_emptiest(
+        self, participant: Participant, room_ids: Sequence[str], *, capacity: int,
+        lapse_before: float,
+    ) -> Participant | None:  # fmt: skip
+        """Write the participant into whichever of ``room_ids`` holds the fewest
+        seats and has one free (the first of them on a tie), and return it as
+        written; None, writing nothing, if every one is full.
+
+        Choice and write are one atomic step, across processes too, so joins
+        that arrive together spread evenly. The participant's own seat, if it
+        holds one, does not count.
         """
 
     async def get_participant(self, workshop_id: str, participant_id: str) -> Participant | None:

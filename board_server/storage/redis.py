@@ -15,6 +15,7 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -259,6 +260,27 @@ class RedisStore:
         if seated == -1:
             raise StoreError(f"participant {p.id!r} belongs to another workshop")
         return bool(seated)
+
+    async def seat_in_emptiest(
+        self, participant: Participant, room_ids: Sequence[str], *, capacity: int,
+        lapse_before: float,
+    ) -> Participant | None:  # fmt: skip
+        """Write the participant into the emptiest of the rooms with a free seat (one Lua
+        script, so that the choice and the write are atomic)."""
+        if any("," in room for room in room_ids):
+            raise StoreError("room ids may not contain ','")
+        p, k = participant, self.keys
+        keys = [k.participant(p.workshop_id, p.id), k.participants(p.workshop_id),
+                k.participant_owner(p.id)]  # fmt: skip
+        args: list[str | int] = [
+            p.workshop_id, p.id, ",".join(room_ids), p.name, repr(p.created),
+            _float_arg(p.connected), _float_arg(p.left), capacity, repr(lapse_before),
+            self._hash_prefix(p.workshop_id),
+        ]  # fmt: skip
+        outcome = await self._eval("seat_emptiest", keys, args)
+        if outcome[0] == -1:
+            raise StoreError(f"participant {p.id!r} belongs to another workshop")
+        return replace(p, room_id=_text(outcome[1])) if outcome[0] == 1 else None
 
     async def get_participant(self, workshop_id: str, participant_id: str) -> Participant | None:
         """The participant, or None."""

@@ -27,6 +27,22 @@ local function seats_taken(ids_key, hash_prefix, room_id, except_id, lapse_befor
   return n
 end
 """
+# Shared by "seat" and "seat_emptiest": write the participant of KEYS and ARGV
+# into a room; false (writing nothing) if its id belongs to another workshop.
+WRITE_PARTICIPANT = """
+local function write_participant(room_id)
+  local owner = redis.call('GET', KEYS[3])
+  if owner and owner ~= ARGV[1] then return false end
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'id', ARGV[2], 'workshop_id', ARGV[1], 'room_id', room_id,
+    'name', ARGV[4], 'created', ARGV[5])
+  if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'connected', ARGV[6]) end
+  if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'left', ARGV[7]) end
+  redis.call('SADD', KEYS[2], ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[1])
+  return true
+end
+"""
 SCRIPTS = {
     # KEYS: workshop, join code, workshops. ARGV: JSON, id, created.
     "create": """
@@ -40,6 +56,7 @@ return 1
     # room id, name, created, connected or '', left or '', capacity, lapse_before,
     # participant key prefix. 1 seated, 0 no seat, -1 the id is another workshop's.
     "seat": SEAT_RULES
+    + WRITE_PARTICIPANT
     + """
 local lapse_before = tonumber(ARGV[9])
 local f = redis.call('HMGET', KEYS[1], 'room_id', 'created', 'connected', 'left')
@@ -48,16 +65,32 @@ if not seated_here
     and seats_taken(KEYS[2], ARGV[10], ARGV[3], ARGV[2], lapse_before) >= tonumber(ARGV[8]) then
   return 0
 end
-local owner = redis.call('GET', KEYS[3])
-if owner and owner ~= ARGV[1] then return -1 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'id', ARGV[2], 'workshop_id', ARGV[1], 'room_id', ARGV[3],
-  'name', ARGV[4], 'created', ARGV[5])
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'connected', ARGV[6]) end
-if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'left', ARGV[7]) end
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('SET', KEYS[3], ARGV[1])
+if not write_participant(ARGV[3]) then return -1 end
 return 1
+""",
+    # KEYS and ARGV as "seat", but ARGV[3] lists the candidate rooms, comma-separated.
+    # {1, room} seated in the emptiest with a free seat, {0} all full, {-1} as "seat".
+    "seat_emptiest": SEAT_RULES
+    + WRITE_PARTICIPANT
+    + """
+local lapse_before = tonumber(ARGV[9])
+local counts = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if id ~= ARGV[2] then
+    local f = redis.call('HMGET', ARGV[10] .. id, 'room_id', 'created', 'connected', 'left')
+    if f[1] and holds_seat(f[2], f[3], f[4], lapse_before) then
+      counts[f[1]] = (counts[f[1]] or 0) + 1
+    end
+  end
+end
+local best, fewest = nil, nil
+for room in string.gmatch(ARGV[3], '[^,]+') do
+  local n = counts[room] or 0
+  if n < tonumber(ARGV[8]) and (fewest == nil or n < fewest) then best, fewest = room, n end
+end
+if not best then return {0} end
+if not write_participant(best) then return {-1} end
+return {1, best}
 """,
     # KEYS: participant, the workshop's ids. ARGV: id, capacity, lapse_before, now,
     # participant key prefix. The participant's fields, or none.

@@ -10,7 +10,7 @@ import logging
 import pathlib
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
@@ -174,6 +174,15 @@ class SQLiteStore:
         """Write the participant if its room has a seat for it (atomic)."""
         self._check_open()
         return await self._run(partial(self._db_seat, participant, capacity, lapse_before))
+
+    async def seat_in_emptiest(
+        self, participant: Participant, room_ids: Sequence[str], *, capacity: int,
+        lapse_before: float,
+    ) -> Participant | None:  # fmt: skip
+        """Write the participant into the emptiest of the rooms with a free seat (atomic)."""
+        self._check_open()
+        seat = partial(self._db_seat_emptiest, participant, list(room_ids), capacity, lapse_before)
+        return await self._run(seat)
 
     async def get_participant(self, workshop_id: str, participant_id: str) -> Participant | None:
         """The participant, or None."""
@@ -403,17 +412,39 @@ class SQLiteStore:
             current = self._db_participant(p.workshop_id, p.id)
             if not self._db_has_seat_for(p, capacity, lapse_before, current):
                 return False
-            cursor = conn.execute(
-                f"INSERT INTO participants ({_PARTICIPANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET room_id = excluded.room_id,"
-                " name = excluded.name, created = excluded.created,"
-                " connected = excluded.connected, left_at = excluded.left_at"
-                " WHERE participants.workshop_id = excluded.workshop_id",
-                (p.id, p.workshop_id, p.room_id, p.name, p.created, p.connected, p.left),
-            )
-            if cursor.rowcount != 1:
-                raise StoreError(f"participant {p.id!r} belongs to another workshop")
+            self._db_write_participant(p)
         return True
+
+    def _db_write_participant(self, p: Participant) -> None:
+        cursor = self._db().execute(
+            f"INSERT INTO participants ({_PARTICIPANT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET room_id = excluded.room_id,"
+            " name = excluded.name, created = excluded.created,"
+            " connected = excluded.connected, left_at = excluded.left_at"
+            " WHERE participants.workshop_id = excluded.workshop_id",
+            (p.id, p.workshop_id, p.room_id, p.name, p.created, p.connected, p.left),
+        )
+        if cursor.rowcount != 1:
+            raise StoreError(f"participant {p.id!r} belongs to another workshop")
+
+    def _db_seat_emptiest(
+        self, p: Participant, room_ids: list[str], capacity: int, lapse_before: float
+    ) -> Participant | None:
+        conn = self._db()
+        with _transaction(conn):
+            counts = dict(
+                conn.execute(
+                    "SELECT room_id, COUNT(*) FROM participants"
+                    f" WHERE workshop_id = ? AND id != ? AND {_HOLDS_SEAT} GROUP BY room_id",
+                    (p.workshop_id, p.id, lapse_before),
+                ).fetchall()
+            )
+            free = [room for room in room_ids if counts.get(room, 0) < capacity]
+            if not free:
+                return None
+            seated = replace(p, room_id=min(free, key=lambda room: counts.get(room, 0)))
+            self._db_write_participant(seated)
+        return seated
 
     def _db_claim(
         self, workshop_id: str, participant_id: str, capacity: int, lapse_before: float, now: float

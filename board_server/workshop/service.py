@@ -140,43 +140,47 @@ class WorkshopService:
         if room_id is not None and workshop.room(room_id) is None:
             raise BoardError("unknown_room", "That workshop has no such room.")
         previous = await self._returning(workshop, rejoin)
+        lapse_before = self._lapse_before()
+        now = time.time()
+        if previous is None:
+            participant = Participant(new_id(6), workshop.id, room_id or "", name, now)
+        else:
+            # A seat never connected restarts its grace period.
+            created = previous.created if previous.connected is not None else now
+            participant = replace(previous, name=name, created=created)
         preferred = room_id or (previous.room_id if previous else None)
-        # A race for the last seat of the emptiest room sends the loser to the next.
-        for _ in range(len(workshop.rooms) + 1):
-            lapse_before = self._lapse_before()
-            room = workshop.room(preferred or "") or await self._emptiest_open_room(
-                workshop, lapse_before
-            )
-            now = time.time()
-            if previous is None:
-                participant = Participant(new_id(6), workshop.id, room.id, name, now)
-            else:
-                # A seat never connected restarts its grace period.
-                created = previous.created if previous.connected is not None else now
-                participant = replace(previous, room_id=room.id, name=name, created=created)
-            seated = await self._store.seat_participant(
-                participant, capacity=workshop.room_capacity, lapse_before=lapse_before
-            )
-            if seated:
-                token = self._signer.issue(
-                    workshop.id, Role.PARTICIPANT, participant.id, room.id, self._token_ttl
-                )
-                return JoinResult(token, participant, workshop, room, previous is not None)
-            if room_id is not None:
-                raise BoardError("room_full", f"{room.name} is full. Ask the facilitator, or join "
+        seated: Participant | None = None
+        if preferred is not None:
+            chosen = replace(participant, room_id=preferred)
+            if await self._store.seat_participant(
+                chosen, capacity=workshop.room_capacity, lapse_before=lapse_before
+            ):
+                seated = chosen
+            elif room_id is not None:
+                room = workshop.room(room_id)
+                assert room is not None
+                raise BoardError(
+                    "room_full", f"{room.name} is full. Ask the facilitator, or join "
                     "without choosing a room."
                 )  # fmt: skip
-            # A returning device whose seat lapsed and went to someone else
-            # takes any free seat.
-            preferred = None
-        raise BoardError("workshop_full", "Every room is full.")
-
-    async def _emptiest_open_room(self, workshop: Workshop, lapse_before: float) -> RoomInfo:
-        counts = await self._store.room_headcounts(workshop.id, lapse_before=lapse_before)
-        open_rooms = [r for r in workshop.rooms if counts.get(r.id, 0) < workshop.room_capacity]
-        if not open_rooms:
+        if seated is None:
+            # No room chosen, or a returning device whose seat lapsed and went
+            # to someone else: the emptiest room with a free seat, chosen and
+            # taken in one atomic step, so that joins arriving together spread.
+            seated = await self._store.seat_in_emptiest(
+                participant,
+                [r.id for r in workshop.rooms],
+                capacity=workshop.room_capacity,
+                lapse_before=lapse_before,
+            )
+        if seated is None:
             raise BoardError("workshop_full", "Every room is full.")
-        return min(open_rooms, key=lambda r: counts.get(r.id, 0))
+        room = workshop.room(seated.room_id)
+        assert room is not None
+        token = self._signer.issue(
+            workshop.id, Role.PARTICIPANT, seated.id, room.id, self._token_ttl
+        )
+        return JoinResult(token, seated, workshop, room, previous is not None)
 
     async def claim_seat(self, workshop: Workshop, claims: Claims) -> Participant | None:
         """On connect: the participant, its seat kept (or retaken if it lapsed and

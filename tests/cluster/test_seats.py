@@ -52,6 +52,17 @@ async def test_forty_joins_on_three_processes_fill_four_rooms_of_ten_exactly(
         assert await c.seats(http, workshop["id"], via) == {"r1": 10, "r2": 10, "r3": 10, "r4": 10}
 
 
+async def test_joins_arriving_together_on_three_processes_spread_evenly(
+    cluster: StartCluster, http: httpx.AsyncClient
+) -> None:
+    c = await cluster(3)
+    workshop = await c.create_workshop(http, ROOMS, CAPACITY)
+    answers = await join_all(http, c, workshop["join_code"], 8)
+    assert [a.status_code for a in answers] == [200] * 8
+    # The emptiest room is chosen and taken in one step: two each, never 3/2/2/1.
+    assert Counter(a.json()["room"]["id"] for a in answers) == {"r1": 2, "r2": 2, "r3": 2, "r4": 2}
+
+
 async def test_forty_five_joins_into_forty_seats_turn_five_away(
     cluster: StartCluster, http: httpx.AsyncClient
 ) -> None:

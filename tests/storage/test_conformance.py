@@ -308,6 +308,44 @@ async def test_concurrent_joins_never_overfill_a_room(store: Store) -> None:
         assert await store.room_headcounts("w1", lapse_before=0.0) == {"r1": 5}
 
 
+async def emptiest(
+    store: Store, p: Participant, rooms: list[str], capacity: int
+) -> Participant | None:
+    return await store.seat_in_emptiest(p, rooms, capacity=capacity, lapse_before=0.0)
+
+
+async def test_seat_in_emptiest_takes_the_emptiest_room_with_a_free_seat(store: Store) -> None:
+    rooms = ["r1", "r2", "r3"]
+    async with asyncio.timeout(5):
+        for pid, room in [("a", "r1"), ("b", "r1"), ("c", "r2")]:
+            assert await seat(store, make_participant(pid, "w1", room), capacity=2)
+        placed = await emptiest(store, make_participant("d", "w1", ""), rooms, 2)
+        assert placed == make_participant("d", "w1", "r3")
+        assert await store.get_participant("w1", "d") == placed
+        # r2 and r3 hold one each: a tie goes to the first in order.
+        placed = await emptiest(store, make_participant("e", "w1", ""), rooms, 2)
+        assert placed is not None and placed.room_id == "r2"
+        placed = await emptiest(store, make_participant("f", "w1", ""), rooms, 2)
+        assert placed is not None and placed.room_id == "r3"
+        # Every room is full: nothing is written.
+        assert await emptiest(store, make_participant("g", "w1", ""), rooms, 2) is None
+        assert await store.get_participant("w1", "g") is None
+        assert await store.room_headcounts("w1", lapse_before=0.0) == {"r1": 2, "r2": 2, "r3": 2}
+        # The participant's own seat does not count against it.
+        moved = await emptiest(store, make_participant("a", "w1", "r1"), ["r2", "r1"], 2)
+        assert moved == make_participant("a", "w1", "r1")
+
+
+async def test_seats_in_emptiest_taken_at_once_spread_evenly(store: Store) -> None:
+    rooms = ["r1", "r2", "r3", "r4"]
+    async with asyncio.timeout(10):
+        placed = await asyncio.gather(
+            *(emptiest(store, make_participant(f"p{i}", "w1", ""), rooms, 10) for i in range(8))
+        )
+        assert all(p is not None for p in placed)
+        assert await store.room_headcounts("w1", lapse_before=0.0) == {r: 2 for r in rooms}
+
+
 async def test_an_id_of_another_workshop_is_refused(store: Store) -> None:
     async with asyncio.timeout(5):
         assert await seat(store, make_participant("a", "w1", "r1"))
