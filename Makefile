@@ -68,11 +68,18 @@ unit: $(STAMP)
 clean:
 	rm -rf $(VENV) tests/node/node_modules client/node_modules
 
-## Benchmark: ours vs y-websocket, Hocuspocus and pycrdt-websocket, one table.
+## Benchmark: ours vs y-websocket, Hocuspocus and pycrdt-websocket, then ours
+## vs Hocuspocus on 1, 2 and 3 processes sharing a Redis (about 9 minutes).
 ## Options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--scenarios workshop --duration 3"
-.PHONY: bench bench-browser
+.PHONY: bench bench-redis bench-browser
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## Only the Redis scenarios (about 4 minutes), e.g.
+## make bench-redis BENCH_ARGS="--rounds 3 --procs-per-server 2"
+bench-redis: $(STAMP)
+	$(BIN)/python -m bench.run --servers ours-redis,hocuspocus-redis \
+		--scenarios workshop,big-event --procs-per-server 1,2,3 $(BENCH_ARGS)
 
 ## Browser benchmark: the tablet client with a full board, e.g.
 ## make bench-browser BENCH_ARGS="--rounds 3 --cpu-throttle 6"

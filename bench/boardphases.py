@@ -19,7 +19,7 @@ from typing import Any
 from playwright.async_api import Browser
 
 from bench.boardcontent import WRITE_JS, BoardContent
-from bench.run import percentile
+from bench.steady import percentile
 from bench.tablet import Tablet, open_tablet
 
 FRAME_MS = 1000 / 60

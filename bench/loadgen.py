@@ -12,6 +12,10 @@ installed). The parent (``run_load``) spreads the clients over several
 workers, starts them together, reads the server's and the workers' CPU from
 /proc over the measured window, gathers latencies, and then checks that every
 room converged.
+
+When the clients connect to several server processes (``bench.cluster``),
+each delivery is also flagged as cross-process or not: whether the writer's
+URL and the receiver's URL name different host:port.
 """
 
 from __future__ import annotations
@@ -23,14 +27,15 @@ import random
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from pycrdt import Doc, Map, TransactionEvent
 
-from bench.servers import Server, proc_cpu_seconds
+from bench.servers import proc_cpu_seconds
 from bench.targets import RoomPlan
 from bench.wire import (
     EMPTY_UPDATE,
@@ -45,6 +50,17 @@ from bench.wire import (
 from bench.wsclient import WebSocket
 
 CONNECT_ERRORS = (OSError, TimeoutError)
+# Counters read at the start and end of the measured window (CPU seconds,
+# Redis command calls ...); run_load reports end minus start of each.
+Counters = Callable[[], dict[str, float]]
+
+
+class Measured(Protocol):
+    """What run_load reads of the server under test: one process, or several."""
+
+    def cpu_seconds(self) -> float: ...
+
+    def rss_mb(self) -> float: ...
 
 
 def run_loop(main: Coroutine[Any, Any, Any]) -> Any:
@@ -87,6 +103,8 @@ class Stats:
 
     def __init__(self) -> None:
         self.latencies = array("q")
+        # Parallel to latencies when the run spans server processes: 1 = cross-process.
+        self.crossed = array("b")
         self.window = (0, 0)
         self.delivered = 0
         self.duplicates = 0
@@ -98,9 +116,14 @@ class Stats:
 class Client:
     """One connection: answers the handshake, records markers, writes on ticks."""
 
-    def __init__(self, spec: ClientSpec, stats: Stats) -> None:
+    def __init__(
+        self, spec: ClientSpec, stats: Stats, homes: dict[bytes, str] | None = None
+    ) -> None:
         self.spec = spec
         self.stats = stats
+        # Each writer's server (host:port), to flag cross-process deliveries.
+        self._homes = homes
+        self._here = urlsplit(spec.url).netloc
         self.framing = Framing(spec.doc_name, spec.hocuspocus)
         self.ws: WebSocket | None = None
         self.synced = asyncio.Event()
@@ -178,6 +201,8 @@ class Client:
             if inside:
                 stats.delivered += 1
                 stats.latencies.append(now - int(stamp))
+                if self._homes is not None:
+                    stats.crossed.append(self._homes.get(writer) != self._here)
 
     def write(self) -> bool:
         """One tick: set this writer's note to a fresh marker and send the update."""
@@ -246,10 +271,15 @@ async def _connect_all(clients: list[Client], limit: asyncio.Semaphore, timeout:
 _tasks: set[asyncio.Task[None]] = set()
 
 
-async def _worker(conn: Connection, specs: list[ClientSpec], config: LoadConfig) -> None:
+async def _worker(
+    conn: Connection,
+    specs: list[ClientSpec],
+    config: LoadConfig,
+    homes: dict[bytes, str] | None,
+) -> None:
     loop = asyncio.get_running_loop()
     stats = Stats()
-    clients = [Client(spec, stats) for spec in specs]
+    clients = [Client(spec, stats, homes) for spec in specs]
     limit = asyncio.Semaphore(config.connect_concurrency)
     began = time.monotonic()
     try:
@@ -287,6 +317,7 @@ async def _worker(conn: Connection, specs: list[ClientSpec], config: LoadConfig)
                 "done",
                 {
                     "latencies": stats.latencies.tobytes(),
+                    "crossed": stats.crossed.tobytes(),
                     "delivered": stats.delivered,
                     "duplicates": stats.duplicates,
                     "sent": stats.sent,
@@ -312,10 +343,15 @@ async def _worker(conn: Connection, specs: list[ClientSpec], config: LoadConfig)
         await asyncio.gather(*_tasks, return_exceptions=True)
 
 
-def worker_main(conn: Connection, specs: list[ClientSpec], config: LoadConfig) -> None:
+def worker_main(
+    conn: Connection,
+    specs: list[ClientSpec],
+    config: LoadConfig,
+    homes: dict[bytes, str] | None = None,
+) -> None:
     """Entry point of one generator process."""
     try:
-        run_loop(_worker(conn, specs, config))
+        run_loop(_worker(conn, specs, config, homes))
     except (TimeoutError, EOFError, BrokenPipeError, KeyboardInterrupt):
         pass
     finally:
@@ -327,6 +363,8 @@ class LoadResult:
     """What one throughput run measured."""
 
     latencies_ns: list[int] = field(default_factory=list)
+    # Parallel to latencies_ns when clients used several server processes (1: cross).
+    crossed: bytearray = field(default_factory=bytearray)
     delivered: int = 0
     duplicates: int = 0
     sent: int = 0
@@ -342,6 +380,8 @@ class LoadResult:
     gen_cpu_s: list[float] = field(default_factory=list)
     server_rss_mb: float = 0.0
     last_seq: dict[int, int] = field(default_factory=dict)
+    # End minus start, over the window, of every counter passed to run_load.
+    counters: dict[str, float] = field(default_factory=dict)
 
 
 def build_specs(plans: list[RoomPlan]) -> list[ClientSpec]:
@@ -376,17 +416,32 @@ def _wait_for(conns: list[Connection], tag: str, timeout: float) -> list[Any]:
     return answers
 
 
+def _homes(specs: list[ClientSpec]) -> dict[bytes, str] | None:
+    """Each writer's server (host:port), or None when every client uses one server."""
+    homes = {str(s.writer_id).encode(): urlsplit(s.url).netloc for s in specs if s.writer_id >= 0}
+    return homes if len(set(homes.values())) > 1 else None
+
+
+def _sample(counters: Sequence[Counters]) -> dict[str, float]:
+    sample: dict[str, float] = {}
+    for read in counters:
+        sample.update(read())
+    return sample
+
+
 def run_load(
-    server: Server,
+    server: Measured,
     plans: list[RoomPlan],
     config: LoadConfig,
     procs: int,
     after: Callable[[LoadResult], None] | None = None,
+    counters: Sequence[Counters] = (),
 ) -> LoadResult:
     """Run writers and listeners against a server in `procs` worker processes.
 
     `after` runs while every client is still connected (for the convergence
     check: in-memory servers may drop a document once its last client leaves).
+    `counters` are read at the start and end of the measured window.
 
     Connecting is staged: one client per room first, then everyone else.
     pycrdt-websocket leaves clients hanging that connect concurrently to a
@@ -394,6 +449,7 @@ def run_load(
     opens with one tablet and then fills is also how a workshop starts.
     """
     specs = build_specs(plans)
+    homes = _homes(specs)
     random.Random(7).shuffle(specs)
     procs = max(1, min(procs, len(specs)))
     shares = [specs[i::procs] for i in range(procs)]
@@ -403,7 +459,8 @@ def run_load(
     try:
         for share in shares:
             parent_end, child_end = ctx.Pipe()
-            proc = ctx.Process(target=worker_main, args=(child_end, share, config), daemon=True)
+            args = (child_end, share, config, homes)
+            proc = ctx.Process(target=worker_main, args=args, daemon=True)
             proc.start()
             child_end.close()
             workers.append((proc, parent_end))
@@ -419,10 +476,13 @@ def run_load(
             conn.send(("go", start_wall))
         window_start = start_wall + config.warmup
         time.sleep(max(0.0, window_start - time.time()))
+        counted0 = _sample(counters)
         cpu0 = server.cpu_seconds()
         gen0 = [proc_cpu_seconds(proc.pid) for proc, _ in workers]
         time.sleep(max(0.0, window_start + config.duration - time.time()))
         result.server_cpu_s = server.cpu_seconds() - cpu0
+        counted = _sample(counters)
+        result.counters = {k: v - counted0.get(k, 0.0) for k, v in counted.items()}
         result.gen_cpu_s = [
             proc_cpu_seconds(p.pid) - g for (p, _), g in zip(workers, gen0, strict=True)
         ]
@@ -431,6 +491,7 @@ def run_load(
             lat = array("q")
             lat.frombytes(done["latencies"])
             result.latencies_ns.extend(lat)
+            result.crossed.extend(done["crossed"])
             for key in ("delivered", "duplicates", "sent", "frames", "late_ticks", "dropped"):
                 setattr(result, key, getattr(result, key) + done[key])
             result.failed += done["failed"]

@@ -2,10 +2,14 @@
 
     python -m bench.run [--servers ours,y-websocket,hocuspocus,pycrdt]
                         [--scenarios workshop,plenary,...] [--duration 10]
+    python -m bench.run --servers ours-redis,hocuspocus-redis
+                        --scenarios workshop,big-event --procs-per-server 1,2,3
 
 Each scenario runs against each server in turn, on a fresh server process,
-on this machine. The run prints Markdown tables and a targets check, and
-saves the raw figures as JSON under bench/results/.
+on this machine. The ``*-redis`` servers run the steady loads on N fresh
+processes sharing a fresh Redis, once per N in --procs-per-server. The run
+prints Markdown tables and a targets check, and saves the raw figures as JSON
+under bench/results/.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import subprocess
 import sys
 import time
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,38 +31,12 @@ if __name__ == "__main__" and not __package__:
     # Run as `python bench/run.py`: make the `bench` package importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import servers
-from bench.loadgen import (
-    Convergence,
-    LoadConfig,
-    LoadResult,
-    check_convergence,
-    run_load,
-)
+from bench import clusterreport, servers
+from bench.clusterload import cell_name, median_cluster, parse_cell, run_cluster
 from bench.probes import burst_join, cold_load, idle_memory
-from bench.targets import plan_rooms
+from bench.steady import LOADS, run_steady
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-@dataclass(frozen=True)
-class Load:
-    """A steady-load scenario."""
-
-    rooms: int
-    writers: int
-    viewers: int
-    rate: float
-    procs: int
-    text: str
-
-
-LOADS: dict[str, Load] = {
-    "workshop": Load(8, 9, 10, 10.0, 2, "8 rooms x 9 tablets at 10 updates/s + 10 viewers/room"),
-    "plenary": Load(1, 65, 0, 8.0, 2, "1 room x 65 tablets at 8 updates/s"),
-    "viewers": Load(1, 5, 500, 10.0, 2, "1 room x 5 tablets at 10 updates/s + 500 viewers"),
-    "big-event": Load(100, 10, 0, 1.0, 2, "100 rooms x 10 tablets at 1 update/s"),
-}
 PROBES = {
     "burst-join": "65 clients open one new room at the same instant",
     "cold-load": "open a room whose history holds 20,000 updates",
@@ -74,63 +51,9 @@ SCENARIOS = (
     "cold-load",
     "idle-memory",
 )
-
-
-def percentile(sorted_values: list[int], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    if not sorted_values:
-        return math.nan
-    rank = max(0, math.ceil(q * len(sorted_values)) - 1)
-    return float(sorted_values[rank])
-
-
-def summarize_load(
-    load: LoadResult, convergence: Convergence | None, duration: float
-) -> dict[str, Any]:
-    lat = sorted(load.latencies_ns)
-    ms = 1e-6
-    return {
-        "p50_ms": percentile(lat, 0.50) * ms,
-        "p95_ms": percentile(lat, 0.95) * ms,
-        "p99_ms": percentile(lat, 0.99) * ms,
-        "max_ms": lat[-1] * ms if lat else math.nan,
-        "samples": len(lat),
-        "delivered_per_s": load.delivered / duration,
-        "sent_per_s": load.sent / duration,
-        "expected_per_s": None,
-        "server_cpu_pct": load.server_cpu_s / duration * 100,
-        "server_rss_mb": load.server_rss_mb,
-        "gen_cpu_pct": [c / duration * 100 for c in load.gen_cpu_s],
-        "frames_received": load.frames,
-        "duplicates": load.duplicates,
-        "late_ticks": load.late_ticks,
-        "clients": load.clients,
-        "synced": load.synced,
-        "connect_s": load.connect_s,
-        "dropped": load.dropped,
-        "failed": load.failed,
-        "close_codes": load.close_codes,
-        "converged": convergence.ok if convergence else False,
-        "missing": convergence.missing if convergence else None,
-        "unreachable_rooms": convergence.unreachable if convergence else None,
-    }
-
-
-def run_steady(name: str, server: servers.Server, args: argparse.Namespace) -> dict[str, Any]:
-    spec = LOADS[name]
-    plans = asyncio.run(plan_rooms(server, name, spec.rooms, spec.writers, spec.viewers))
-    config = LoadConfig(rate=spec.rate, warmup=args.warmup, duration=args.duration)
-    holder: dict[str, Convergence] = {}
-
-    def converge(load: LoadResult) -> None:
-        holder["c"] = asyncio.run(check_convergence(plans, load.last_seq))
-
-    load = run_load(server, plans, config, args.procs or spec.procs, after=converge)
-    result = summarize_load(load, holder.get("c"), args.duration)
-    # What a perfect run delivers: every write reaches every other client of its room.
-    receivers = spec.writers - 1 + spec.viewers
-    result["expected_per_s"] = spec.rooms * spec.writers * spec.rate * receivers
-    return result
+# The *-redis servers run these unless --scenarios names others: with them the
+# default run stays under 15 minutes (see bench/README.md).
+REDIS_SCENARIOS = ("workshop", "big-event")
 
 
 def run_one(name: str, server_name: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -179,11 +102,17 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def render(results: dict[str, dict[str, dict[str, Any]]], order: list[str]) -> str:
     out: list[str] = []
-    steady = [s for s in order if s in LOADS and s in results]
+    steady = [
+        s
+        for s in order
+        if s in LOADS and any(parse_cell(name) is None for name in results.get(s, {}))
+    ]
     if steady:
         rows = []
         for scenario in steady:
             for server_name, r in results[scenario].items():
+                if parse_cell(server_name) is not None:
+                    continue  # N processes on Redis: clusterreport's tables
                 if "error" in r:
                     rows.append([scenario, server_name, f"error: {r['error']}"] + [""] * 10)
                     continue
@@ -277,6 +206,7 @@ def render(results: dict[str, dict[str, dict[str, Any]]], order: list[str]) -> s
         header = ["server", "baseline RSS MB", "with 200 rooms MB", "KB per room"]
         out += ["## Idle memory (" + PROBES["idle-memory"] + ")", "", _table(header, rows), ""]
     out += targets(results)
+    out += clusterreport.render(results, order)
     return "\n".join(out)
 
 
@@ -342,12 +272,27 @@ def median_result(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("--servers", default=",".join(servers.SERVERS))
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    every = (*servers.SERVERS, *servers.REDIS_SERVERS)
+    parser.add_argument(
+        "--servers",
+        default=None,
+        help=f"comma-separated, from {', '.join(every)} (default: all)",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default=None,
+        help=f"comma-separated, from {', '.join(SCENARIOS)} (default: all; the *-redis "
+        f"servers then run {' and '.join(REDIS_SCENARIOS)})",
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="measured window, s")
     parser.add_argument("--warmup", type=float, default=2.0, help="load before the window, s")
     parser.add_argument(
         "--procs", type=int, default=0, help="generator processes (0: per scenario)"
+    )
+    parser.add_argument(
+        "--procs-per-server",
+        default="1,2,3",
+        help="process counts for the *-redis servers, e.g. 1,2,3 (steady loads only)",
     )
     parser.add_argument(
         "--rounds",
@@ -361,14 +306,30 @@ def main(argv: list[str] | None = None) -> int:
         saved = json.loads(args.report.read_text())
         print(render(saved["results"], saved["meta"]["scenarios"]))
         return 0
-    chosen_servers = [s for s in args.servers.split(",") if s]
-    chosen = [s for s in args.scenarios.split(",") if s]
+    chosen_servers = [s for s in (args.servers or ",".join(every)).split(",") if s]
+    chosen = [s for s in (args.scenarios or ",".join(SCENARIOS)).split(",") if s]
     for s in chosen_servers:
-        if s not in servers.SERVERS:
-            parser.error(f"unknown server {s!r}; choose from {', '.join(servers.SERVERS)}")
+        if s not in every:
+            parser.error(f"unknown server {s!r}; choose from {', '.join(every)}")
     for s in chosen:
         if s not in SCENARIOS:
             parser.error(f"unknown scenario {s!r}; choose from {', '.join(SCENARIOS)}")
+    try:
+        procs_per_server = [int(n) for n in args.procs_per_server.split(",") if n]
+    except ValueError:
+        parser.error(f"--procs-per-server wants numbers like 1,2,3: {args.procs_per_server!r}")
+    if any(n < 1 for n in procs_per_server):
+        parser.error("--procs-per-server: each count must be at least 1")
+    single = [s for s in chosen_servers if s in servers.SERVERS]
+    clustered = [s for s in chosen_servers if s in servers.REDIS_SERVERS]
+    redis_scenarios = [s for s in chosen if s in LOADS]
+    if args.scenarios is None:
+        redis_scenarios = [s for s in redis_scenarios if s in REDIS_SCENARIOS]
+    if clustered and not redis_scenarios:
+        if args.servers is not None:
+            parser.error(f"{', '.join(clustered)} run only the steady loads: {', '.join(LOADS)}")
+        clustered = []
+    chosen_servers = single + clustered
     missing: dict[str, str] = {}
     for s in chosen_servers:
         try:
@@ -379,27 +340,48 @@ def main(argv: list[str] | None = None) -> int:
 
     rounds: dict[str, dict[str, list[dict[str, Any]]]] = {}
     began = time.time()
+    loadavg = os.getloadavg()
+    if loadavg[0] > 1.0:
+        print(
+            f"[bench] the 1-minute load average is {loadavg[0]:.1f} before the run: "
+            "something else is busy, and the figures will show it",
+            file=sys.stderr,
+        )
     # Rounds are interleaved so that a slow spell of the machine hits every
     # server alike; medians then damp the noise of single runs.
     for round_no in range(1, args.rounds + 1):
         for scenario in chosen:
-            for server_name in chosen_servers:
-                cell = rounds.setdefault(scenario, {}).setdefault(server_name, [])
+            # Same process count side by side: ours-redis x1, hocuspocus-redis x1, ... x2.
+            plan: list[tuple[str, str, int]] = [(s, s, 0) for s in single]
+            if scenario in redis_scenarios:
+                plan += [(cell_name(s, n), s, n) for n in procs_per_server for s in clustered]
+            for key, server_name, procs in plan:
+                cell = rounds.setdefault(scenario, {}).setdefault(key, [])
                 if server_name in missing:
                     cell.append({"error": missing[server_name]})
                     continue
                 print(
-                    f"[bench] round {round_no}/{args.rounds}: {scenario} on {server_name} ...",
+                    f"[bench] round {round_no}/{args.rounds}: {scenario} on {key} ...",
                     file=sys.stderr,
                     flush=True,
                 )
                 t0 = time.monotonic()
-                cell.append(run_one(scenario, server_name, args))
+                if procs:
+                    cell.append(run_cluster(scenario, server_name, procs, args))
+                else:
+                    cell.append(run_one(scenario, server_name, args))
                 print(
                     f"[bench]   done in {time.monotonic() - t0:.0f}s", file=sys.stderr, flush=True
                 )
     results = {
-        scenario: {name: median_result(runs) for name, runs in cells.items()}
+        scenario: {
+            name: (
+                median_cluster(runs, median_result(runs))
+                if parse_cell(name)
+                else median_result(runs)
+            )
+            for name, runs in cells.items()
+        }
         for scenario, cells in rounds.items()
     }
 
@@ -407,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     report = render(results, chosen)
     print(report)
     print("Servers: " + ", ".join(f"{k} {v}" for k, v in installed.items()))
+    print(f"Load average (1 min) before the run: {loadavg[0]:.2f}")
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(began))
     path = RESULTS / f"{stamp}.json"
@@ -417,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "servers": chosen_servers,
         "scenarios": chosen,
+        "procs_per_server": procs_per_server if clustered else None,
         "rounds": args.rounds,
+        "loadavg_before": loadavg,
+        "loadavg_after": os.getloadavg(),
         "versions": installed,
     }
     payload = {"meta": meta, "results": results, "rounds": rounds}

@@ -1,10 +1,13 @@
-"""Start and stop the four servers under test, and read their CPU and memory.
+"""Start and stop the servers under test, and read their CPU and memory.
 
 - ``ours``: this repository's server (``python -m board_server.cli serve``).
 - ``y-websocket``: npm ``y-websocket@1.5.4``, ``bin/server.js`` (in memory).
 - ``hocuspocus``: npm ``@hocuspocus/server@3``, a plain ``new Server({port})``.
 - ``pycrdt``: ``pycrdt.websocket`` (PyPI ``pycrdt-websocket``) under uvicorn,
   installed into its own venv.
+- ``ours-redis`` and ``hocuspocus-redis``: one process of a multi-process
+  deployment on a shared Redis (``--redis-url``; ``@hocuspocus/extension-redis``
+  pinned with its server, 3.4.4). ``bench.cluster`` starts N of them.
 
 The reference servers are installed on first use into ``bench/.cache/``
 (gitignored) and reused afterwards. Every server listens on 127.0.0.1 only.
@@ -30,6 +33,9 @@ from typing import IO
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
 SERVERS = ("ours", "y-websocket", "hocuspocus", "pycrdt")
+# One process each of a deployment on a shared Redis (see bench.cluster).
+REDIS_SERVERS = ("ours-redis", "hocuspocus-redis")
+HOCUSPOCUS_REDIS = "3.4.4"
 ADMIN_TOKEN = "bench-admin"
 HOST = "127.0.0.1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -42,6 +48,27 @@ const server = new Server({
   port: Number(process.env.PORT),
   address: process.env.HOST || "127.0.0.1",
   quiet: true,
+});
+server.listen();
+"""
+
+_HOCUSPOCUS_REDIS_SERVER = """\
+import { Server } from "@hocuspocus/server";
+import { Redis } from "@hocuspocus/extension-redis";
+
+// Hocuspocus with its Redis extension and nothing else: documents live in
+// memory in each process, and changes and awareness travel over pub/sub.
+const server = new Server({
+  port: Number(process.env.PORT),
+  address: process.env.HOST || "127.0.0.1",
+  quiet: true,
+  extensions: [
+    new Redis({
+      host: "127.0.0.1",
+      port: Number(process.env.REDIS_PORT),
+      prefix: process.env.REDIS_PREFIX || "hocuspocus",
+    }),
+  ],
 });
 server.listen();
 """
@@ -89,7 +116,7 @@ def _npm_install(folder: Path, spec: str, marker: str) -> Path:
         print(f"[bench] installing npm {spec} into {folder}", file=sys.stderr, flush=True)
         if not (folder / "package.json").exists():
             (folder / "package.json").write_text('{"private": true}\n')
-        npm = ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", spec]
+        npm = ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", *spec.split()]
         _run(npm, folder, timeout=300)
     return folder
 
@@ -101,6 +128,13 @@ def ensure_installed(name: str) -> None:
     elif name == "hocuspocus":
         folder = _npm_install(CACHE / "hocuspocus", "@hocuspocus/server@3", "@hocuspocus/server")
         (folder / "server.mjs").write_text(_HOCUSPOCUS_SERVER)
+    elif name == "hocuspocus-redis":
+        # Pinned together: the extension requires the server of its own version.
+        spec = " ".join(
+            f"@hocuspocus/{package}@{HOCUSPOCUS_REDIS}" for package in ("server", "extension-redis")
+        )
+        folder = _npm_install(CACHE / name, spec, "@hocuspocus/extension-redis")
+        (folder / "server.mjs").write_text(_HOCUSPOCUS_REDIS_SERVER)
     elif name == "pycrdt":
         venv = CACHE / "pycrdt-venv"
         python = venv / "bin" / "python"
@@ -113,14 +147,18 @@ def ensure_installed(name: str) -> None:
             _run([*pip, "pycrdt-websocket", "uvicorn[standard]"], CACHE, timeout=600)
             (venv / ".installed").touch()
         (CACHE / "pycrdt_server.py").write_text(_PYCRDT_SERVER)
-    elif name != "ours":
+    elif name not in ("ours", "ours-redis"):
         raise ServerError(f"unknown server {name!r}")
 
 
 def versions() -> dict[str, str]:
     """What is installed in the cache, for the report (empty where not installed)."""
     found: dict[str, str] = {}
-    for name, package in (("y-websocket", "y-websocket"), ("hocuspocus", "@hocuspocus/server")):
+    for name, package in (
+        ("y-websocket", "y-websocket"),
+        ("hocuspocus", "@hocuspocus/server"),
+        ("hocuspocus-redis", "@hocuspocus/extension-redis"),
+    ):
         meta = CACHE / name / "node_modules" / package / "package.json"
         with contextlib.suppress(OSError, ValueError, KeyError):
             found[name] = f"{package}@{json.loads(meta.read_text())['version']}"
@@ -137,6 +175,9 @@ def versions() -> dict[str, str]:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         node = subprocess.run(["node", "--version"], capture_output=True, timeout=30)
         found["node"] = node.stdout.decode().strip()
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        redis = subprocess.run(["redis-server", "--version"], capture_output=True, timeout=30)
+        found["redis"] = redis.stdout.decode().strip()
     return found
 
 
@@ -214,41 +255,61 @@ def proc_rss_kb(pid: int) -> int:
     return 0
 
 
-def start(name: str, *, data_dir: Path | None = None, port: int | None = None) -> Server:
-    """Start a fresh server process and wait until it listens (bounded)."""
+def start(
+    name: str,
+    *,
+    data_dir: Path | None = None,
+    port: int | None = None,
+    redis: tuple[int, str] | None = None,
+) -> Server:
+    """Start a fresh server process and wait until it listens (bounded).
+
+    ``redis`` is (port, key prefix) of the Redis on 127.0.0.1 that the
+    ``*-redis`` servers share.
+    """
     ensure_installed(name)
+    if name in REDIS_SERVERS and redis is None:
+        raise ServerError(f"{name} needs a Redis (port, prefix)")
+    redis_port, prefix = redis or (0, "")
     port = port or free_port()
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     log = open(workdir / "server.log", "wb")  # noqa: SIM115 - closed in stop()
     env = dict(os.environ, HOST=HOST, PORT=str(port))
+    if redis is not None:
+        env.update(REDIS_PORT=str(redis_port), REDIS_PREFIX=prefix)
     cmd: list[str]
     cwd: Path
-    if name == "ours":
+    ours = [sys.executable, "-m", "board_server.cli", "serve", "--host", HOST, "--port", str(port)]
+    ours += ["--admin-token", ADMIN_TOKEN, "--log-level", "warning"]
+    if name in ("ours", "ours-redis"):
         data_dir = data_dir or workdir / "data"
-        cmd = [
-            sys.executable, "-m", "board_server.cli", "serve",
-            "--host", HOST, "--port", str(port), "--data-dir", str(data_dir),
-            "--admin-token", ADMIN_TOKEN, "--log-level", "warning",
-        ]  # fmt: skip
+        ours += ["--data-dir", str(data_dir)]
+    if name == "ours":
+        cmd = ours
+        cwd = ROOT
+    elif name == "ours-redis":
+        url = f"redis://{HOST}:{redis_port}/0"
+        cmd = [*ours, "--redis-url", url, "--redis-prefix", prefix]
         cwd = ROOT
     elif name == "y-websocket":
         cwd = CACHE / "y-websocket"
         cmd = ["node", "node_modules/y-websocket/bin/server.js"]
-    elif name == "hocuspocus":
-        cwd = CACHE / "hocuspocus"
+    elif name in ("hocuspocus", "hocuspocus-redis"):
+        cwd = CACHE / name
         cmd = ["node", "server.mjs"]
     elif name == "pycrdt":
         cwd = CACHE
         cmd = [str(CACHE / "pycrdt-venv" / "bin" / "python"), "pycrdt_server.py", HOST, str(port)]
     else:
         raise ServerError(f"unknown server {name!r}")
-    stdout = subprocess.PIPE if name == "ours" else log
+    announces = name in ("ours", "ours-redis")
+    stdout = subprocess.PIPE if announces else log
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env, stdout=stdout, stderr=log, start_new_session=True
     )
     server = Server(name, port, proc, workdir, data_dir, log)
     try:
-        if name == "ours":
+        if announces:
             _wait_announce(server, timeout=30)
         wait_port(port, proc, timeout=30)
     except BaseException:

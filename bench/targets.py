@@ -63,9 +63,9 @@ async def plan_rooms(
     server: Server, tag: str, rooms: int, writers: int, viewers: int
 ) -> list[RoomPlan]:
     """Rooms with writer and viewer URLs on this server (tokens fetched up front)."""
-    if server.name == "ours":
+    if server.name in ("ours", "ours-redis"):
         return await _plan_ours(server, tag, rooms, writers, viewers)
-    hocuspocus = server.name == "hocuspocus"
+    hocuspocus = server.name in ("hocuspocus", "hocuspocus-redis")
     plans = []
     for index in range(rooms):
         name = f"{tag}-{index}"
