@@ -332,21 +332,17 @@ class RedisStore:
         self._wake.set()
 
     async def load_doc(self, room: RoomKey) -> StoredDoc:
-        """The snapshot and the stream (read in one transaction), then the room's
-        updates still queued here; the cursor is the last stream id read."""
+        """The snapshot and the stream after it (read in one script), then the
+        room's updates still queued here; the cursor is the last stream id read."""
         self._check_open()
         async with self._writing:
             with self._errors():
-                async with self.client.pipeline(transaction=True) as pipe:
-                    pipe.hmget(self.keys.snapshot(room), ["snap", "cursor"])
-                    pipe.xrange(self.keys.log(room))
-                    (snapshot, snapshot_cursor), entries = await pipe.execute()
+                keys = [self.keys.snapshot(room), self.keys.log(room)]
+                loaded = await self._eval("load", keys, [])
             queued = [q.data for q in self._queue if q.room == room]
-        # Entries the snapshot covers may stay a while (TRIM_GRACE_MS).
-        covered = _stream_id((snapshot_cursor or b"").decode())
-        entries = [(i, f) for i, f in entries if _stream_id(i.decode()) > covered]
-        updates = [fields[b"u"] for _, fields in entries] + queued
-        cursor: bytes = entries[-1][0] if entries else snapshot_cursor or b""
+        snapshot, snapshot_cursor, rest = loaded[0], loaded[1], loaded[2:]
+        updates = rest[1::2] + queued
+        cursor: bytes = rest[-2] if rest else snapshot_cursor or b""
         return StoredDoc(snapshot, updates, cursor.decode())
 
     async def compact(self, room: RoomKey, snapshot: bytes, upto: Cursor) -> bool:

@@ -157,6 +157,24 @@ if tonumber(string.match(trim, '^(%d+)-')) > cutoff then trim = string.format('%
 redis.call('XTRIM', KEYS[3], 'MINID', trim)
 return 1
 """,
+    # KEYS: snapshot, log. The snapshot, its cursor, then the id and update of
+    # each entry after that cursor (the ones it covers may stay a while).
+    "load": """
+local f = redis.call('HMGET', KEYS[1], 'snap', 'cursor')
+local out = {f[1], f[2]}
+local from = '-'
+if f[2] then from = '(' .. f[2] end
+for _, entry in ipairs(redis.call('XRANGE', KEYS[2], from, '+')) do
+  local fields = entry[2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'u' then
+      out[#out + 1] = entry[1]
+      out[#out + 1] = fields[i + 1]
+    end
+  end
+end
+return out
+""",
     # KEYS: snapshot, log. The entries after the snapshot's cursor.
     "log_length": """
 local cursor = redis.call('HGET', KEYS[1], 'cursor')
