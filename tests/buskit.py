@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import pathlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from pycrdt import Doc, Map
+from rediskit import REDIS_URL, delete_prefix
 
-from board_server.bus import Bus
+from board_server.bus import Bus, LocalHub
+from board_server.bus.redis import RedisBus
 from board_server.model import RoomKey
 from board_server.storage import Store
+from board_server.storage.redis import RedisStore
+from board_server.storage.sqlite import SQLiteStore
 
 
 class Feed:
@@ -62,3 +69,35 @@ def updates(count: int, tag: str = "") -> list[bytes]:
     for i in range(count):
         doc.get("notes", type=Map)[f"{tag}{i}"] = i
     return made
+
+
+@contextlib.asynccontextmanager
+async def open_ends(kind: str, tmp_path: pathlib.Path) -> AsyncIterator[tuple[End, End]]:
+    """Two started ends sharing one store's data: two ends of one LocalHub over
+    one SQLite file ("local"), or two RedisStore + RedisBus pairs on one key
+    prefix of the suite's Redis ("redis"), whose keys are deleted afterwards."""
+    prefix = f"test:{tmp_path.name}:"
+    if kind == "local":
+        store = SQLiteStore(tmp_path / "board.sqlite3")
+        hub = LocalHub()
+        made = [End(store, hub.attach("a")), End(store, hub.attach("b"))]
+        stores: list[Store] = [store]
+    else:
+        redis_stores = [RedisStore(REDIS_URL, prefix=prefix, node_id=n) for n in ("a", "b")]
+        made = [End(s, RedisBus(s)) for s in redis_stores]
+        stores = list(redis_stores)
+    async with asyncio.timeout(5):
+        for store in stores:
+            await store.start()
+        for end in made:
+            await end.bus.start()
+    try:
+        yield made[0], made[1]
+    finally:
+        async with asyncio.timeout(10):
+            for end in made:
+                await end.bus.close()
+            for store in stores:
+                await store.close()
+            if kind == "redis":
+                await delete_prefix(prefix)

@@ -75,6 +75,10 @@ class Bus(Protocol):
     def unfollow(self, room: RoomKey, feed: RoomFeed) -> None:
         """Stop delivering to ``feed`` (no-op if another feed replaced it)."""
 
+    async def ready(self, room: RoomKey) -> None:
+        """Wait until the followed room's awareness from other processes reaches
+        this end (updates never need it: they are read from the cursor)."""
+
     def cursor(self, room: RoomKey) -> Cursor:
         """The followed room's position: every update logged at or before it
         has reached the feed (or came from it). Compaction snapshots up to here."""

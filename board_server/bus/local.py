@@ -77,6 +77,11 @@ class LocalBus:
             del self._feeds[room]
             del self._cursors[room]
 
+    async def ready(self, room: RoomKey) -> None:
+        """Delivery is synchronous: a followed room is ready at once."""
+        if room not in self._feeds:
+            raise KeyError(f"room {room} is not followed")
+
     def cursor(self, room: RoomKey) -> Cursor:
         """The last position logged by any end for a followed room."""
         return self._cursors.get(room, "")

@@ -94,6 +94,8 @@ class RedisBus:
         self._wake_key = self._keys.wake(store.node_id)
         self._wake_id = "0-0"
         self._subscriptions: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        # Set when Redis confirms the subscription to a followed room's awareness.
+        self._subscribed: dict[str, asyncio.Event] = {}
         self._outbox: deque[tuple[str, bytes]] = deque()
         self._outbox_ready = asyncio.Event()
         self._reading = _Trouble("reading room logs")
@@ -121,7 +123,7 @@ class RedisBus:
         self._subscriber = redis.Redis.from_url(
             self._store.url, socket_timeout=None, socket_connect_timeout=5, socket_keepalive=True
         )
-        self._pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
+        self._pubsub = self._subscriber.pubsub()
         await self._pubsub.subscribe(self._keys.events)
         self._tasks = [
             asyncio.create_task(self._read_loop(), name=f"bus reader {self.node_id}"),
@@ -158,7 +160,9 @@ class RedisBus:
         self._feeds[room] = feed
         self._cursors[room] = cursor
         if not known:
-            self._subscriptions.put_nowait(("subscribe", self._keys.awareness(room)))
+            channel = self._keys.awareness(room)
+            self._subscribed[channel] = asyncio.Event()
+            self._subscriptions.put_nowait(("subscribe", channel))
         self._wake()
 
     def unfollow(self, room: RoomKey, feed: RoomFeed) -> None:
@@ -167,7 +171,16 @@ class RedisBus:
             return
         del self._feeds[room]
         del self._cursors[room]
-        self._subscriptions.put_nowait(("unsubscribe", self._keys.awareness(room)))
+        channel = self._keys.awareness(room)
+        self._subscribed.pop(channel, None)
+        self._subscriptions.put_nowait(("unsubscribe", channel))
+
+    async def ready(self, room: RoomKey) -> None:
+        """Wait until Redis has confirmed the subscription to the room's awareness."""
+        confirmed = self._subscribed.get(self._keys.awareness(room))
+        if confirmed is None:
+            raise KeyError(f"room {room} is not followed")
+        await confirmed.wait()
 
     def cursor(self, room: RoomKey) -> Cursor:
         """The id of the last entry of the room's stream this process has read."""
@@ -293,7 +306,14 @@ class RedisBus:
                 await asyncio.sleep(self._listening.failed(exc))
                 continue
             self._listening.ok()
-            if message is None or message.get("type") != "message":
+            if message is None:
+                continue
+            if message.get("type") == "subscribe":
+                confirmed = self._subscribed.get(message["channel"].decode())
+                if confirmed is not None:
+                    confirmed.set()
+                continue
+            if message.get("type") != "message":
                 continue
             try:
                 self._heard(message["channel"].decode(), message["data"])

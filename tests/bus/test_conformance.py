@@ -12,15 +12,10 @@ import pathlib
 from collections.abc import AsyncIterator
 
 import pytest
-from buskit import End, Feed, updates
-from rediskit import REDIS_URL, delete_prefix
+from buskit import End, Feed, open_ends, updates
 
-from board_server.bus import LocalHub, WorkshopEvent
-from board_server.bus.redis import RedisBus
+from board_server.bus import WorkshopEvent
 from board_server.model import RoomKey
-from board_server.storage import Store
-from board_server.storage.redis import RedisStore
-from board_server.storage.sqlite import SQLiteStore
 
 BUS_KINDS = ["local", pytest.param("redis", marks=pytest.mark.redis)]
 ROOM = RoomKey("w1", "r1")
@@ -31,32 +26,8 @@ OTHER = RoomKey("w1", "r2")
 async def ends(
     request: pytest.FixtureRequest, tmp_path: pathlib.Path
 ) -> AsyncIterator[tuple[End, End]]:
-    made: list[End] = []
-    prefix = f"test:{tmp_path.name}:"
-    if request.param == "local":
-        store = SQLiteStore(tmp_path / "board.sqlite3")
-        hub = LocalHub()
-        made = [End(store, hub.attach("a")), End(store, hub.attach("b"))]
-        starts: list[Store] = [store]
-    else:
-        stores = [RedisStore(REDIS_URL, prefix=prefix, node_id=n) for n in ("a", "b")]
-        made = [End(s, RedisBus(s)) for s in stores]
-        starts = list(stores)
-    async with asyncio.timeout(5):
-        for store in starts:
-            await store.start()
-        for end in made:
-            await end.bus.start()
-    try:
-        yield made[0], made[1]
-    finally:
-        async with asyncio.timeout(10):
-            for end in made:
-                await end.bus.close()
-            for store in starts:
-                await store.close()
-            if request.param == "redis":
-                await delete_prefix(prefix)
+    async with open_ends(request.param, tmp_path) as pair:
+        yield pair
 
 
 async def test_updates_reach_the_other_process_in_order_and_not_their_sender(
@@ -105,20 +76,31 @@ async def test_awareness_reaches_the_followers_of_its_room_only(ends: tuple[End,
     a.bus.follow(OTHER, "", Feed())
     b.bus.follow(ROOM, "", feed_b)
     async with asyncio.timeout(5):
-        # Wait until both ends have really subscribed: a round trip each way.
-        while not feed_b.awareness:
-            a.bus.publish_awareness(ROOM, b"hello")
-            await asyncio.sleep(0.05)
-        while not feed_a.awareness:
-            b.bus.publish_awareness(ROOM, b"hi")
-            await asyncio.sleep(0.05)
+        for end in (a, b):
+            await end.bus.ready(ROOM)
+        a.bus.publish_awareness(ROOM, b"hello")
+        await feed_b.wait_for(awareness=1)
+        b.bus.publish_awareness(ROOM, b"hi")
+        await feed_a.wait_for(awareness=1)
         heard = len(feed_b.awareness)
         a.bus.publish_awareness(OTHER, b"elsewhere")
         a.bus.publish_awareness(ROOM, b"last")
         await feed_b.wait_for(awareness=heard + 1)
     assert feed_b.awareness[-1] == (a.bus.node_id, b"last")
-    assert {payload for _, payload in feed_b.awareness} == {b"hello", b"last"}
-    assert {node for node, _ in feed_a.awareness} == {b.bus.node_id}
+    assert feed_b.awareness == [(a.bus.node_id, b"hello"), (a.bus.node_id, b"last")]
+    assert feed_a.awareness == [(b.bus.node_id, b"hi")]
+
+
+async def test_ready_is_for_followed_rooms(ends: tuple[End, End]) -> None:
+    a, _ = ends
+    with pytest.raises(KeyError):
+        await a.bus.ready(ROOM)
+    a.bus.follow(ROOM, "", Feed())
+    async with asyncio.timeout(5):
+        await a.bus.ready(ROOM)
+    a.bus.unfollow(ROOM, Feed())  # another feed: still followed
+    async with asyncio.timeout(5):
+        await a.bus.ready(ROOM)
 
 
 async def test_events_reach_every_process_the_sender_included(ends: tuple[End, End]) -> None:

@@ -7,12 +7,9 @@ import pathlib
 from collections.abc import AsyncIterator
 
 import pytest
-from buskit import End, Feed, updates
-from rediskit import REDIS_URL, delete_prefix
+from buskit import End, Feed, open_ends, updates
 
-from board_server.bus.redis import RedisBus
 from board_server.model import RoomKey
-from board_server.storage.redis import RedisStore
 
 pytestmark = pytest.mark.redis
 ROOM = RoomKey("w1", "r1")
@@ -20,21 +17,8 @@ ROOM = RoomKey("w1", "r1")
 
 @pytest.fixture
 async def ends(tmp_path: pathlib.Path) -> AsyncIterator[tuple[End, End]]:
-    prefix = f"test:{tmp_path.name}:"
-    stores = [RedisStore(REDIS_URL, prefix=prefix, node_id=n) for n in ("a", "b")]
-    made = [End(store, RedisBus(store)) for store in stores]
-    async with asyncio.timeout(5):
-        for end in made:
-            await end.store.start()
-            await end.bus.start()
-    try:
-        yield made[0], made[1]
-    finally:
-        async with asyncio.timeout(10):
-            for end in made:
-                await end.bus.close()
-                await end.store.close()
-        await delete_prefix(prefix)
+    async with open_ends("redis", tmp_path) as pair:
+        yield pair
 
 
 async def test_a_reader_behind_a_compaction_still_gets_every_entry_after_its_cursor(

@@ -159,3 +159,16 @@ class StartCluster(Protocol):
 
 
 StartNginx = Callable[[Cluster], Awaitable[NginxProcess]]
+
+
+async def wait_health(
+    http: httpx.AsyncClient, url: str, status: int, timeout: float = 10.0
+) -> dict[str, Any]:
+    """Poll /healthz (server state with no event to wait on) until it answers status."""
+    async with asyncio.timeout(timeout):
+        while True:
+            answer = await http.get(f"{url}/healthz")
+            if answer.status_code == status:
+                body: dict[str, Any] = answer.json()
+                return body
+            await asyncio.sleep(0.05)

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from clusterkit import Cluster, StartCluster, StartNginx
+from clusterkit import Cluster, StartCluster, StartNginx, wait_health
 from redisproc import RedisProcess
 
 from board_server.bus.redis import BLOCK_MS
 
 pytestmark = pytest.mark.redis
-
-
-async def wait_health(http: httpx.AsyncClient, url: str, status: int) -> dict[str, Any]:
-    """Poll /healthz (server state with no event to wait on) until it answers status."""
-    async with asyncio.timeout(10):
-        while True:
-            answer = await http.get(f"{url}/healthz")
-            if answer.status_code == status:
-                body: dict[str, Any] = answer.json()
-                return body
-            await asyncio.sleep(0.05)
 
 
 async def test_nginx_answers_healthz_from_a_healthy_process_and_sends_newcomers_there(

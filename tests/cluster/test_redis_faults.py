@@ -7,34 +7,13 @@ deployment guide asks).
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import httpx
 import pytest
-from clusterkit import Clients, StartCluster, notes, open_board
+from clusterkit import Clients, StartCluster, notes, open_board, wait_health
 from pycrdt import Map
 from redisproc import RedisProcess
-from serverproc import ServerProcess
 
 pytestmark = pytest.mark.redis
-
-
-async def health(http: httpx.AsyncClient, process: ServerProcess) -> tuple[int, dict[str, Any]]:
-    answer = await http.get(f"{process.http_url}/healthz")
-    return answer.status_code, answer.json()
-
-
-async def wait_health(
-    http: httpx.AsyncClient, process: ServerProcess, status: int, timeout: float = 10.0
-) -> dict[str, Any]:
-    """Poll /healthz (server state with no event to wait on) until it answers status."""
-    async with asyncio.timeout(timeout):
-        while True:
-            code, body = await health(http, process)
-            if code == status:
-                return body
-            await asyncio.sleep(0.05)
 
 
 async def test_health_is_503_while_redis_is_down_and_edits_survive_its_restart(
@@ -44,7 +23,8 @@ async def test_health_is_503_while_redis_is_down_and_edits_survive_its_restart(
     ana = clients.keep(await open_board(first.http_url, first.join_code, "Ana"))
     ben = clients.keep(await open_board(second.http_url, second.join_code, "Ben"))
     async with httpx.AsyncClient(timeout=5) as http:
-        assert await health(http, first) == (200, {"status": "ok"})
+        answer = await http.get(f"{first.http_url}/healthz")
+        assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
         for i in range(5):
             ana.doc.get("notes", type=Map)[f"before{i}"] = i
         await ben.wait_until(lambda: len(notes(ben)) == 5)
@@ -52,7 +32,7 @@ async def test_health_is_503_while_redis_is_down_and_edits_survive_its_restart(
         await private_redis.stop()
         # Each process notices and says so, so that a proxy sends newcomers elsewhere.
         for process in (first, second):
-            body = await wait_health(http, process, 503)
+            body = await wait_health(http, process.http_url, 503)
             assert body["status"] == "unavailable"
             assert "Redis" in body["detail"]
         # Edits go on during the outage, on both processes.
@@ -64,7 +44,7 @@ async def test_health_is_503_while_redis_is_down_and_edits_survive_its_restart(
         for client in (ana, ben):
             await client.wait_until(lambda client=client: len(notes(client)) == 15, timeout=20)
         for process in (first, second):
-            assert await wait_health(http, process, 200) == {"status": "ok"}
+            assert await wait_health(http, process.http_url, 200) == {"status": "ok"}
         # A newcomer on either process loads the whole board from Redis.
         for process in (first, second):
             newcomer = clients.keep(await open_board(process.http_url, process.join_code, "Cy"))
