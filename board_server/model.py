@@ -99,3 +99,24 @@ class StoredDoc:
     snapshot: bytes | None = None
     updates: list[bytes] = field(default_factory=list)
     cursor: str = ""
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A workshop's control state as the store keeps it: opaque bytes and a
+    version that grows by one with every write (0: nothing stored yet)."""
+
+    version: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One facilitator action: who, what, when and which room."""
+
+    at: float
+    actor: str
+    actor_id: str
+    action: str
+    room: str | None
+    detail: str

@@ -1,7 +1,9 @@
 """The ports every persistence backend implements.
 
-Three concerns, kept apart so that a second backend implements each cleanly:
+Four concerns, kept apart so that a second backend implements each cleanly:
 - ``WorkshopStore``: workshops and participants (seats);
+- ``ControlStore``: each workshop's control state (compare-and-set on a
+  version), its audit list, and presence;
 - ``DocLog``: each room's document, a snapshot plus a log of updates after
   it, with a cursor that names a position in the log;
 - the bus between processes, in ``board_server.bus``.
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from board_server.model import Participant, RoomKey, StoredDoc, Workshop
+from board_server.model import AuditEntry, Participant, RoomKey, StoredDoc, Versioned, Workshop
 
 Cursor = str
 """A position in one room's log, as the store writes it (an SQLite row number,
@@ -90,6 +92,36 @@ class WorkshopStore(Protocol):
         """Seats held per room id; rooms with nobody may be missing."""
 
 
+class ControlStore(Protocol):
+    """Each workshop's control state (agenda, phases, timers, locks, prompts),
+    its audit list, and who is online. Written by commands on any process."""
+
+    async def get_control(self, workshop_id: str) -> Versioned | None:
+        """The stored control state, or None if none was ever written."""
+
+    async def put_control(
+        self, workshop_id: str, expected: int, data: bytes, audit: AuditEntry | None = None
+    ) -> bool:
+        """Store data as version ``expected + 1`` and append the audit entry, in
+        one atomic step across processes, if the stored version is ``expected``
+        (0: none stored); otherwise write nothing and return False."""
+
+    async def list_audit(self, workshop_id: str, limit: int) -> list[AuditEntry]:
+        """The workshop's newest ``limit`` audit entries, newest first."""
+
+    async def list_participants(self, workshop_id: str) -> list[Participant]:
+        """Every participant of the workshop, those who left included, oldest first."""
+
+    async def touch_presence(
+        self, workshop_id: str, participant_ids: Sequence[str], until: float
+    ) -> None:
+        """Record these participants as online until ``until`` (a time in the
+        past marks them offline now). Ephemeral: need not survive a restart."""
+
+    async def online(self, workshop_id: str, now: float) -> set[str]:
+        """Ids of the workshop's participants online at ``now``."""
+
+
 class DocLog(Protocol):
     """Each room's document: a snapshot and the log of updates after it."""
 
@@ -127,8 +159,8 @@ class DocLog(Protocol):
         """Wait until everything appended so far is written."""
 
 
-class Store(WorkshopStore, DocLog, Protocol):
-    """A backend's storage side: the workshop store and the document log."""
+class Store(WorkshopStore, ControlStore, DocLog, Protocol):
+    """A backend's storage side: workshops, control state, and the document log."""
 
     async def start(self) -> None:
         """Open connections and start background work (group commit, writers)."""
