@@ -22,7 +22,7 @@ from board_server.errors import BoardError
 from board_server.rooms import RoomRegistry
 from board_server.services import Services
 from board_server.storage.open import open_backend
-from board_server.workshop import WorkshopService
+from board_server.workshop import CommandHub, WorkshopService
 
 logger = logging.getLogger("board.server")
 
@@ -54,26 +54,32 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
         await backend.start()
         store = backend.store
         signer = TokenSigner(secret)
+        workshops = WorkshopService(
+            store,
+            signer,
+            token_ttl=config.token_ttl_seconds,
+            room_capacity=config.room_capacity,
+            seat_grace=config.seat_grace_seconds,
+        )
+        commands = CommandHub(store, backend.bus, workshops)
         rooms = RoomRegistry(
             store,
             backend.bus,
             idle_seconds=config.idle_unload_seconds,
             compact_threshold=config.compact_threshold,
             awareness_timeout=config.awareness_timeout_seconds,
+            commands=commands,
         )
+        commands.serve(rooms)
+        await commands.start()
         services = Services(
             config=config,
             backend=backend,
             store=store,
             signer=signer,
-            workshops=WorkshopService(
-                store,
-                signer,
-                token_ttl=config.token_ttl_seconds,
-                room_capacity=config.room_capacity,
-                seat_grace=config.seat_grace_seconds,
-            ),
+            workshops=workshops,
             rooms=rooms,
+            commands=commands,
         )
         app.state.services = services
         try:
@@ -81,6 +87,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
                 await on_ready(services)
             yield
         finally:
+            await commands.close()
             await rooms.close()
             await backend.close()
             logger.info("stopped; every room persisted")
@@ -94,6 +101,8 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
         Route("/join/{code}", _page("join.html")),
         Route("/admin", _page("admin.html")),
         Route("/board", _page("board.html")),
+        Route("/facilitate", _page("facilitate.html")),
+        Route("/wall", _page("wall.html")),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     return Starlette(

@@ -1,7 +1,10 @@
 """An async Python client for tests, benchmarks and bots.
 
 It joins with a code over HTTP, connects to a room over the y-websocket
-protocol, keeps a pycrdt Doc in sync, and reconnects with backoff.
+protocol, keeps a pycrdt Doc in sync, and reconnects with backoff. With
+``commands=True`` it also speaks the command channel (type 100): it says
+hello on every connect, and offers ``request`` and ``wait_push``. With
+``room_id=None`` it opens the workshop socket, which has the channel only.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import msgpack
 from pycrdt import Doc, Subscription, TransactionEvent
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -23,11 +27,13 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from board_server.sync import (
     AwarenessEntry,
     AwarenessMessage,
+    BoardMessage,
     ProtocolError,
     SyncStep1,
     SyncStep2,
     SyncUpdate,
     encode_awareness,
+    encode_board,
     encode_sync_step1,
     encode_sync_step2,
     encode_sync_update,
@@ -102,14 +108,26 @@ class BoardClient:
         self,
         http_url: str,
         workshop_id: str,
-        room_id: str,
+        room_id: str | None,
         token: str,
         *,
         reconnect: bool = True,
         doc: Doc[Any] | None = None,
+        commands: bool = False,
+        capture: bool = False,
     ) -> None:
         ws_base = http_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
-        self.url = f"{ws_base}/ws/{workshop_id}/{room_id}?token={quote(token)}"
+        path = f"{workshop_id}/{room_id}" if room_id is not None else workshop_id
+        self.url = f"{ws_base}/ws/{path}?token={quote(token)}"
+        self.board = room_id is not None
+        self.commands = commands
+        # Every frame received, in order, when capture is on (privacy tests).
+        self.received: list[bytes] | None = [] if capture else None
+        self.pushes: list[dict[str, Any]] = []
+        self.hello: dict[str, Any] | None = None
+        self.said_hello = asyncio.Event()
+        self._replies: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._next_id = 1
         self.doc: Doc[Any] = doc if doc is not None else Doc()
         self._changed = asyncio.Event()
         self.synced = asyncio.Event()
@@ -221,7 +239,13 @@ class BoardClient:
         self._ws = ws
         self.connections += 1
         self.close_code = None
-        self._send(encode_sync_step1(self.doc.get_state()))
+        self.said_hello.clear()
+        if self.commands:
+            hello = self._request_frame("hello", {"v": 1})
+            self._send(hello[1])
+            self._spawn_hello(hello[0])
+        if self.board:
+            self._send(encode_sync_step1(self.doc.get_state()))
         if self._local_state is not None:
             self._send_awareness()
         writer = asyncio.create_task(self._write(ws))
@@ -231,10 +255,72 @@ class BoardClient:
             writer.cancel()
             await asyncio.gather(writer, return_exceptions=True)
 
+    def _request_frame(
+        self, cmd: str, args: dict[str, Any]
+    ) -> tuple[asyncio.Future[dict[str, Any]], bytes]:
+        request_id = self._next_id
+        self._next_id += 1
+        reply: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._replies[request_id] = reply
+        body = msgpack.packb({"id": request_id, "cmd": cmd, "args": args})
+        return reply, encode_board(body)
+
+    def _spawn_hello(self, reply: asyncio.Future[dict[str, Any]]) -> None:
+        def done(future: asyncio.Future[dict[str, Any]]) -> None:
+            if not future.cancelled() and future.result().get("ok"):
+                self.hello = future.result()["result"]
+                self.said_hello.set()
+
+        reply.add_done_callback(done)
+
+    async def request(
+        self, cmd: str, args: dict[str, Any] | None = None, timeout: float = 10.0
+    ) -> dict[str, Any]:
+        """Send a command once hello is answered; the whole reply map
+        (``ok``, then ``result`` or ``error`` and ``detail``)."""
+        async with asyncio.timeout(timeout):
+            await self.said_hello.wait()
+            reply, frame = self._request_frame(cmd, args or {})
+            self._send(frame)
+            return await reply
+
+    async def wait_push(
+        self,
+        event: str,
+        predicate: Callable[[dict[str, Any]], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> dict[str, Any]:
+        """The data of the first push of ``event`` (received so far or later)
+        that satisfies predicate."""
+        seen = 0
+        async with asyncio.timeout(timeout):
+            while True:
+                for push in self.pushes[seen:]:
+                    if push.get("event") == event and (
+                        predicate is None or predicate(push["data"])
+                    ):
+                        data: dict[str, Any] = push["data"]
+                        return data
+                seen = len(self.pushes)
+                self._changed.clear()
+                await self._changed.wait()
+
+    def _on_board_message(self, body: bytes) -> None:
+        message = msgpack.unpackb(body)
+        if "re" in message:
+            reply = self._replies.pop(message["re"], None)
+            if reply is not None and not reply.done():
+                reply.set_result(message)
+        else:
+            self.pushes.append(message)
+        self._changed.set()
+
     async def _receive(self, ws: ClientConnection) -> None:
         async for frame in ws:
             if isinstance(frame, str):
                 continue
+            if self.received is not None:
+                self.received.append(frame)
             try:
                 message = parse_message(frame)
             except ProtocolError as exc:
@@ -256,6 +342,8 @@ class BoardClient:
                     else:
                         self.awareness[entry.client_id] = json.loads(entry.state_json)
                 self._changed.set()
+            elif isinstance(message, BoardMessage):
+                self._on_board_message(message.body)
 
     async def close(self) -> None:
         """Disconnect and stop reconnecting."""

@@ -9,7 +9,7 @@ from board_server.config import Config
 from board_server.rooms import RoomRegistry
 from board_server.storage import Store
 from board_server.storage.open import Backend
-from board_server.workshop import WorkshopService
+from board_server.workshop import CommandHub, WorkshopService
 
 
 @dataclass(frozen=True)
@@ -22,3 +22,4 @@ class Services:
     signer: TokenSigner
     workshops: WorkshopService
     rooms: RoomRegistry
+    commands: CommandHub

@@ -13,6 +13,7 @@ from board_server.auth import AuthError, Claims, bearer, check_admin
 from board_server.errors import BoardError
 from board_server.model import Role, Workshop
 from board_server.services import Services
+from board_server.workshop.control import parse_agenda
 
 MAX_ROOMS = 100
 MAX_ROOM_CAPACITY = 1000
@@ -97,10 +98,20 @@ async def create_workshop(request: Request) -> JSONResponse:
     ):
         detail = f"'room_capacity' must be a whole number from 1 to {MAX_ROOM_CAPACITY}."
         raise BoardError("invalid_field", detail)
+    anonymous = body.get("anonymous", True)
+    if not isinstance(anonymous, bool):
+        raise BoardError("invalid_field", "'anonymous' must be true or false.")
+    agenda = body.get("agenda")
+    if agenda is not None:
+        try:
+            agenda = parse_agenda(agenda)
+        except BoardError as exc:
+            raise BoardError("invalid_field", exc.detail) from None
     assert title is not None
     workshop, token = await services.workshops.create(
         title, [r.strip() for r in rooms], room_capacity=capacity
     )
+    await services.commands.setup(workshop.id, anonymous=anonymous, agenda=agenda)
     answer = workshop_json(workshop, services.config.http_url)
     answer["facilitator_token"] = token
     return JSONResponse(answer, status_code=201)
@@ -129,7 +140,9 @@ async def join(request: Request) -> JSONResponse:
     if rejoin is not None and (not isinstance(rejoin, str) or len(rejoin) > 1024):
         raise BoardError("invalid_field", "'rejoin' must be the token this device had.")
     assert code is not None and name is not None
-    result = await _services(request).workshops.join(code, name, room_id, rejoin=rejoin)
+    services = _services(request)
+    result = await services.workshops.join(code, name, room_id, rejoin=rejoin)
+    await services.commands.people_changed(result.workshop.id)
     workshop: dict[str, Any] = {
         "id": result.workshop.id,
         "title": result.workshop.title,
@@ -156,6 +169,7 @@ async def leave(request: Request) -> Response:
         raise BoardError("forbidden", "Only a participant can leave.")
     await services.workshops.leave(claims)
     await services.rooms.participant_left(claims.workshop_id, claims.participant_id)
+    await services.commands.people_changed(claims.workshop_id)
     return Response(status_code=204)
 
 

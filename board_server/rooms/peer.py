@@ -8,6 +8,7 @@ import enum
 import logging
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from board_server.errors import Close
@@ -129,6 +130,10 @@ class Peer:
             # A bug of ours: this connection goes, the room and the server stay.
             logger.exception("frame from %s failed", self.label)
             self.close(Close.INTERNAL_ERROR, "internal error")
+
+    def hello(self) -> None:
+        """The connection speaks the command channel from now on."""
+        self.session = replace(self.session, commands=True)
 
     def transport_changed(self) -> None:
         """The transport's ``direct()`` may have changed."""

@@ -64,12 +64,19 @@ class Commands(Protocol):
     def handle(self, room: Room, peer: Peer, body: bytes) -> None:
         """Handle one command message from a peer of the room."""
 
+    def refuses(self, room: Room, peer: Peer) -> bool:
+        """Whether the peer's board writes must be dropped now (a locked room)."""
+
 
 class IgnoreCommands:
-    """Until the command channel exists: accept and ignore, like any extension."""
+    """Rooms without a command channel (tests of the sync core): ignore type 100."""
 
     def handle(self, room: Room, peer: Peer, body: bytes) -> None:
         """Ignore the message."""
+
+    def refuses(self, room: Room, peer: Peer) -> bool:
+        """Nothing is ever locked."""
+        return False
 
 
 class _RemoteOwner:
@@ -133,6 +140,8 @@ class Room:
         self._remote_owners: dict[str, _RemoteOwner] = {}
         self._pending: list[bytes] = []
         self._pending_origins: set[Peer] = set()
+        # Writers whose edits a lock dropped: asked for them again on unlock.
+        self._refused: set[Peer] = set()
         self._flush_handle: asyncio.Handle | None = None
         self._loop = asyncio.get_running_loop()
         self._last_flush = 0.0
@@ -175,6 +184,7 @@ class Room:
         self.peers.discard(peer)
         self._peers_changed()
         self._pending_origins.discard(peer)
+        self._refused.discard(peer)
         removals = self.awareness.drop_owner(peer)
         if removals:
             payload = encode_awareness_update(removals)
@@ -201,6 +211,12 @@ class Room:
             if peer.read_only:
                 peer.dropped_writes += 1
                 return
+            if self._commands.refuses(self, peer):
+                # Yjs holds every later edit of this writer behind the dropped
+                # one, so the room asks for it again when it unlocks.
+                peer.dropped_writes += 1
+                self._refused.add(peer)
+                return
             self.apply(message.update, peer)
         elif isinstance(message, AwarenessMessage):
             entries = parse_awareness(message.payload)
@@ -226,6 +242,16 @@ class Room:
             logger.info(
                 "room %s: ignoring message type %d from %s", self.key, message.type, peer.label
             )
+
+    def resync_refused(self) -> None:
+        """The room unlocked: ask each writer whose edits it dropped for what the
+        room lacks (sync step 1); they arrive like offline edits."""
+        refused, self._refused = self._refused, set()
+        if not refused:
+            return
+        frame = Frame(encode_sync_step1(self.doc.get_state()))
+        for peer in refused:
+            peer.send(frame)
 
     def apply(self, update: bytes, origin: Peer | None) -> None:
         """Apply a local update to the document and schedule its logging and fan-out."""

@@ -18,11 +18,15 @@ class Session:
     role: Role
     participant_id: str | None = None
     commands: bool = False
+    # The token's holder id, for the audit list (a facilitator's token id).
+    holder_id: str = ""
+    # A participant looking at another room's board in the spotlight: read only.
+    spectator: bool = False
 
     @property
     def read_only(self) -> bool:
         """Board writes from this connection are dropped."""
-        return self.role.read_only
+        return self.role.read_only or self.spectator
 
     @property
     def sees_awareness(self) -> bool:

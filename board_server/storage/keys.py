@@ -56,6 +56,19 @@ class Keys:
         are unique across workshops)."""
         return f"{self.prefix}pw:{participant_id}"
 
+    # Control state.
+    def control(self, workshop_id: str) -> str:
+        """Hash: the workshop's control state, ``version`` and ``data``."""
+        return f"{self.prefix}ctl:{workshop_id}"
+
+    def audit(self, workshop_id: str) -> str:
+        """List: the workshop's audit entries as msgpack, newest first."""
+        return f"{self.prefix}audit:{workshop_id}"
+
+    def presence(self, workshop_id: str) -> str:
+        """Sorted set: participant ids, scored by the time until which each is online."""
+        return f"{self.prefix}online:{workshop_id}"
+
     # Documents.
     def snapshot(self, room: RoomKey) -> str:
         """Hash: the room's snapshot (``snap``) and the log cursor it covers (``cursor``)."""

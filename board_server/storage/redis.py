@@ -1,4 +1,5 @@
-"""RedisStore: workshops, seats and room logs in Redis, shared by every process.
+"""RedisStore: workshops, seats, control state and room logs in Redis, shared by
+every process.
 
 Key names come from ``storage.keys``. Each room's log is a stream whose entries
 have the fields ``u`` (the update) and ``n`` (the node that wrote it): the bus
@@ -19,6 +20,7 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+import msgpack
 import redis
 import redis.asyncio
 import redis.exceptions
@@ -27,7 +29,15 @@ from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
-from board_server.model import Participant, RoomInfo, RoomKey, StoredDoc, Workshop
+from board_server.model import (
+    AuditEntry,
+    Participant,
+    RoomInfo,
+    RoomKey,
+    StoredDoc,
+    Versioned,
+    Workshop,
+)
 from board_server.storage.base import Cursor, OnLogged, StoreError
 from board_server.storage.keys import DEFAULT_PREFIX, Keys
 from board_server.storage.redis_lua import SCRIPTS
@@ -84,6 +94,11 @@ def _text(raw: Any) -> str:
     return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
+def _blob(raw: Any) -> bytes:
+    # As _text: the client returns bytes, though its types allow str.
+    return raw if isinstance(raw, bytes) else str(raw).encode()
+
+
 def _workshop(raw: bytes | str | None) -> Workshop | None:
     if raw is None:
         return None
@@ -105,6 +120,18 @@ def _participant(fields: Mapping[Any, Any]) -> Participant | None:
     created = float(fields[b"created"])
     return Participant(**text, name=name, created=created,
                        connected=number(b"connected"), left=number(b"left"))  # fmt: skip
+
+
+def _pack_audit(entry: AuditEntry) -> bytes:
+    fields = {"at": entry.at, "actor": entry.actor, "actor_id": entry.actor_id,
+              "action": entry.action, "room": entry.room, "detail": entry.detail}  # fmt: skip
+    packed: bytes = msgpack.packb(fields)
+    return packed
+
+
+def _unpack_audit(raw: bytes) -> AuditEntry:
+    f = msgpack.unpackb(raw)
+    return AuditEntry(f["at"], f["actor"], f["actor_id"], f["action"], f["room"], f["detail"])
 
 
 def _float_arg(value: float | None) -> str:
@@ -313,6 +340,64 @@ class RedisStore:
             "headcounts", keys, [repr(lapse_before), self._hash_prefix(workshop_id)]
         )
         return {room.decode(): int(n) for room, n in zip(flat[::2], flat[1::2], strict=True)}
+
+    async def list_participants(self, workshop_id: str) -> list[Participant]:
+        """Every participant of the workshop, those who left included, oldest first
+        (by ``created``, then id); read in one script."""
+        keys = [self.keys.participants(workshop_id)]
+        hashes = await self._eval("participants", keys, [self._hash_prefix(workshop_id)])
+        found = (_participant(dict(zip(h[::2], h[1::2], strict=True))) for h in hashes)
+        return sorted((p for p in found if p is not None), key=lambda p: (p.created, p.id))
+
+    # Control state.
+    async def get_control(self, workshop_id: str) -> Versioned | None:
+        """The stored control state, or None if none was ever written."""
+        self._check_open()
+        with self._errors():
+            version, data = await self.client.hmget(
+                self.keys.control(workshop_id), ["version", "data"]
+            )
+        return None if version is None else Versioned(int(version), _blob(data))
+
+    async def put_control(
+        self, workshop_id: str, expected: int, data: bytes, audit: AuditEntry | None = None
+    ) -> bool:
+        """Store data as version ``expected + 1`` with the audit entry if the stored
+        version is ``expected`` (one Lua script)."""
+        keys = [self.keys.control(workshop_id), self.keys.audit(workshop_id)]
+        entry = b"" if audit is None else _pack_audit(audit)
+        return bool(await self._eval("put_control", keys, [str(expected), data, entry]))
+
+    async def list_audit(self, workshop_id: str, limit: int) -> list[AuditEntry]:
+        """The workshop's newest ``limit`` audit entries, newest first."""
+        self._check_open()
+        if limit <= 0:
+            return []  # LRANGE reads a negative end as counted from the tail
+        with self._errors():
+            raws = await self.client.lrange(self.keys.audit(workshop_id), 0, limit - 1)
+        return [_unpack_audit(_blob(raw)) for raw in raws]
+
+    async def touch_presence(
+        self, workshop_id: str, participant_ids: Sequence[str], until: float
+    ) -> None:
+        """Record these participants as online until ``until`` (the score in the
+        workshop's presence set, overwritten whether later or earlier)."""
+        self._check_open()
+        if not participant_ids:
+            return
+        with self._errors():
+            await self.client.zadd(
+                self.keys.presence(workshop_id), dict.fromkeys(participant_ids, until)
+            )
+
+    async def online(self, workshop_id: str, now: float) -> set[str]:
+        """Ids of the workshop's participants online at ``now`` (scored after it)."""
+        self._check_open()
+        with self._errors():
+            ids = await self.client.zrangebyscore(
+                self.keys.presence(workshop_id), f"({now!r}", "+inf"
+            )
+        return {_text(i) for i in ids}
 
     # The document log.
     def append_update(

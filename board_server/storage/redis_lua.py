@@ -133,6 +133,24 @@ local out = {}
 for _, room in ipairs(rooms) do out[#out + 1] = room; out[#out + 1] = counts[room] end
 return out
 """,
+    # KEYS: the workshop's ids. ARGV: participant key prefix. Each participant's
+    # fields, as HGETALL gives them.
+    "participants": """
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  out[#out + 1] = redis.call('HGETALL', ARGV[1] .. id)
+end
+return out
+""",
+    # KEYS: control, audit. ARGV: expected version, data, audit entry (msgpack) or ''.
+    # 1 written, 0 the stored version is not the expected one (nothing written).
+    "put_control": """
+local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
+if version ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', string.format('%d', version + 1), 'data', ARGV[2])
+if ARGV[3] ~= '' then redis.call('LPUSH', KEYS[2], ARGV[3]) end
+return 1
+""",
     # KEYS: lock, snapshot, log. ARGV: fence, snapshot, upto's ms and seq, trim
     # MINID, trim grace in ms.
     # 0 if the lock is no longer ours. Stream id parts are compared as decimal

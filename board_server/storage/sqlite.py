@@ -1,4 +1,7 @@
-"""SQLiteStore: the embedded store, one SQLite file in the data folder."""
+"""SQLiteStore: the embedded store, one SQLite file in the data folder.
+
+Its control state lives in ``sqlite_control``, which it delegates to.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +19,23 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from board_server.model import Participant, RoomInfo, RoomKey, StoredDoc, Workshop
+from board_server.model import (
+    AuditEntry,
+    Participant,
+    RoomInfo,
+    RoomKey,
+    StoredDoc,
+    Versioned,
+    Workshop,
+)
+from board_server.storage import sqlite_control
 from board_server.storage.base import Cursor, OnLogged, StoreError
 
 logger = logging.getLogger("board.storage")
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # _MIGRATIONS[v] holds the statements that take the schema from user_version v to v + 1.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -46,6 +58,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # Cursors: the seq of the last update each snapshot covers.
     ("ALTER TABLE doc_snapshots ADD COLUMN upto INTEGER NOT NULL DEFAULT 0",),
+    # Control state and its audit list (statements in sqlite_control).
+    sqlite_control.MIGRATION,
 )
 # A participant holds a seat (Participant.holds_seat) when this is true; the
 # one parameter is lapse_before.
@@ -94,6 +108,7 @@ class SQLiteStore:
 
     The connection lives on one worker thread, so database calls run in FIFO order.
     A cursor is an update's ``seq`` in ``doc_updates``, handed out at append time.
+    Presence lives in memory: SQLite mode is one process.
     """
 
     def __init__(self, path: pathlib.Path, *, commit_interval: float = 0.05) -> None:
@@ -108,6 +123,7 @@ class SQLiteStore:
         self._pending: deque[_Pending] = deque()
         self._seq = 0  # the highest seq handed out; this store is its file's only writer
         self._failure: str | None = None  # why group commits fail, while they do
+        self._presence = sqlite_control.Presence()
         # Touched only on the worker thread.
         self._conn: sqlite3.Connection | None = None
         self._durable = 0  # highest _Pending.seq that is committed or covered by a snapshot
@@ -211,6 +227,48 @@ class SQLiteStore:
         )
         return dict(await self._query(sql, workshop_id, lapse_before))
 
+    async def list_participants(self, workshop_id: str) -> list[Participant]:
+        """Every participant of the workshop, those who left included, oldest first
+        (by ``created``, then id)."""
+        sql = (
+            f"SELECT {_PARTICIPANT_COLUMNS} FROM participants WHERE workshop_id = ?"
+            " ORDER BY created, id"
+        )
+        return [Participant(*row) for row in await self._query(sql, workshop_id)]
+
+    # Control state.
+    async def get_control(self, workshop_id: str) -> Versioned | None:
+        """The stored control state, or None if none was ever written."""
+        self._check_open()
+        return await self._run(lambda: sqlite_control.get_control(self._db(), workshop_id))
+
+    async def put_control(
+        self, workshop_id: str, expected: int, data: bytes, audit: AuditEntry | None = None
+    ) -> bool:
+        """Store data as version ``expected + 1`` with the audit entry if the stored
+        version is ``expected``: one write transaction, atomic across processes too."""
+        self._check_open()
+        put = partial(self._db_put_control, workshop_id, expected, data, audit)
+        return await self._run(put)
+
+    async def list_audit(self, workshop_id: str, limit: int) -> list[AuditEntry]:
+        """The workshop's newest ``limit`` audit entries, newest first."""
+        self._check_open()
+        return await self._run(lambda: sqlite_control.list_audit(self._db(), workshop_id, limit))
+
+    async def touch_presence(
+        self, workshop_id: str, participant_ids: Sequence[str], until: float
+    ) -> None:
+        """Record these participants as online until ``until``, in this process's memory."""
+        self._check_open()
+        self._presence.touch(workshop_id, participant_ids, until)
+
+    async def online(self, workshop_id: str, now: float) -> set[str]:
+        """Ids of the workshop's participants online at ``now``."""
+        self._check_open()
+        return self._presence.online(workshop_id, now)
+
+    # The document log.
     def append_update(
         self, room: RoomKey, update: bytes, on_logged: OnLogged | None = None
     ) -> None:
@@ -472,6 +530,12 @@ class SQLiteStore:
                 (now, workshop_id, participant_id),
             )
         return cursor.rowcount == 1
+
+    def _db_put_control(
+        self, workshop_id: str, expected: int, data: bytes, audit: AuditEntry | None
+    ) -> bool:
+        with _transaction(self._db()):
+            return sqlite_control.put_control(self._db(), workshop_id, expected, data, audit)
 
     def _db_insert_row(self, table: str, row: tuple[object, ...], what: str) -> None:
         sql = f"INSERT INTO {table} VALUES ({', '.join('?' * len(row))})"

@@ -100,6 +100,10 @@ class WorkshopService:
                 self._cache[workshop_id] = workshop
         return workshop
 
+    def cached(self, workshop_id: str) -> Workshop | None:
+        """The workshop if this process has seen it (workshops never change)."""
+        return self._cache.get(workshop_id)
+
     async def with_seats(self) -> list[tuple[Workshop, dict[str, int]]]:
         """Every workshop, newest first, with the seats held in each room."""
         workshops = await self._store.list_workshops()
@@ -112,6 +116,28 @@ class WorkshopService:
     def token_for(self, workshop_id: str, role: Role, *, room_id: str | None = None) -> str:
         """A token for a role that is not tied to one participant."""
         return self._signer.issue(workshop_id, role, new_id(6), room_id, self._token_ttl)
+
+    def participant_token(self, workshop_id: str, participant_id: str, room_id: str) -> str:
+        """A new token for a participant who now sits in ``room_id``."""
+        return self._signer.issue(
+            workshop_id, Role.PARTICIPANT, participant_id, room_id, self._token_ttl
+        )
+
+    async def seated(self, workshop: Workshop) -> list[Participant]:
+        """Every participant who holds a seat now, oldest first."""
+        lapse_before = self._lapse_before()
+        everyone = await self._store.list_participants(workshop.id)
+        return [p for p in everyone if p.holds_seat(lapse_before)]
+
+    async def move(self, participant: Participant, room_id: str) -> Participant:
+        """Seat the participant in another room, whatever its capacity: the
+        facilitator decides (capacity is for joins that pick their own room)."""
+        moved = replace(participant, room_id=room_id)
+        if not await self._store.seat_participant(
+            moved, capacity=1_000_000, lapse_before=self._lapse_before()
+        ):
+            raise BoardError("conflict", "That participant could not be moved; try again.")
+        return moved
 
     def _lapse_before(self) -> float:
         return time.time() - self._seat_grace

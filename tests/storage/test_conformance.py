@@ -16,7 +16,15 @@ import pytest
 from pycrdt import Doc, Map, Subscription, Text, TransactionEvent
 from rediskit import REDIS_URL, delete_prefix
 
-from board_server.model import Participant, RoomInfo, RoomKey, StoredDoc, Workshop
+from board_server.model import (
+    AuditEntry,
+    Participant,
+    RoomInfo,
+    RoomKey,
+    StoredDoc,
+    Versioned,
+    Workshop,
+)
 from board_server.storage import Store, StoreError
 from board_server.storage.base import Cursor
 from board_server.storage.redis import RedisStore
@@ -365,6 +373,170 @@ async def test_participant_times_round_trip_exactly(store: Store) -> None:
         )
         assert claimed == replace(p, connected=0.1 + 0.2)
         assert await store.get_participant("w1", "a") == replace(p, connected=0.1 + 0.2)
+
+
+async def test_list_participants_oldest_first_with_those_who_left(store: Store) -> None:
+    def joined(pid: str, workshop_id: str, room_id: str, created: float) -> Participant:
+        return replace(make_participant(pid, workshop_id, room_id), created=created)
+
+    async with asyncio.timeout(5):
+        assert await store.list_participants("w1") == []
+        for p in [joined("c", "w1", "r1", 30.0), joined("a", "w1", "r2", 10.0),
+                  joined("b", "w1", "r1", 20.0), joined("z", "w1", "r2", 20.0),
+                  joined("d", "w2", "r1", 5.0)]:  # fmt: skip
+            assert await seat(store, p)
+        assert await store.leave("w1", "b", now=40.0)
+        claimed = await store.claim_seat("w1", "c", capacity=8, lapse_before=0.0, now=41.0)
+        assert claimed is not None
+        # Moving rooms rewrites the participant; it is still listed once.
+        assert await seat(store, joined("a", "w1", "r1", 10.0))
+        assert await store.list_participants("w1") == [
+            joined("a", "w1", "r1", 10.0),
+            replace(joined("b", "w1", "r1", 20.0), left=40.0),
+            joined("z", "w1", "r2", 20.0),
+            replace(joined("c", "w1", "r1", 30.0), connected=41.0),
+        ]
+        assert await store.list_participants("w2") == [joined("d", "w2", "r1", 5.0)]
+        assert await store.list_participants("nope") == []
+
+
+# Control state, audit and presence.
+def audit_entry(i: int, room: str | None = "r1") -> AuditEntry:
+    return AuditEntry(
+        at=1_712_345_678.5 + i,
+        actor="Facilitator",
+        actor_id="f1",
+        action=f"phase.set {i}",
+        room=room,
+        detail=f"phase {i}",
+    )
+
+
+async def test_control_starts_empty_and_each_put_adds_one_to_the_version(store: Store) -> None:
+    async with asyncio.timeout(5):
+        assert await store.get_control("w1") is None
+        assert await store.list_audit("w1", 10) == []
+        assert await store.put_control("w1", 0, b"first", audit_entry(0))
+        assert await store.get_control("w1") == Versioned(1, b"first")
+        assert await store.put_control("w1", 1, b"second")
+        assert await store.get_control("w1") == Versioned(2, b"second")
+        assert await store.put_control("w1", 2, b"")
+        assert await store.get_control("w1") == Versioned(3, b"")
+        assert await store.list_audit("w1", 10) == [audit_entry(0)]
+        assert await store.get_control("w2") is None
+        assert await store.list_audit("w2", 10) == []
+
+
+async def test_a_put_on_another_version_writes_nothing(store: Store) -> None:
+    async with asyncio.timeout(5):
+        assert not await store.put_control("w1", 1, b"ahead of nothing", audit_entry(9))
+        assert await store.get_control("w1") is None
+        assert await store.list_audit("w1", 10) == []
+        assert await store.put_control("w1", 0, b"first", audit_entry(0))
+        for expected in (0, 2, -1):
+            assert not await store.put_control("w1", expected, b"stale", audit_entry(expected))
+        assert await store.get_control("w1") == Versioned(1, b"first")
+        assert await store.list_audit("w1", 10) == [audit_entry(0)]
+
+
+async def test_concurrent_puts_on_one_version_let_exactly_one_win(
+    store: Store, open_store: OpenStore
+) -> None:
+    second = await open_store()
+    stores = (store, second)
+    async with asyncio.timeout(10):
+        results = await asyncio.gather(
+            *(
+                stores[i % 2].put_control("w1", 0, f"put {i}".encode(), audit_entry(i))
+                for i in range(20)
+            )
+        )
+        assert sum(results) == 1
+        winner = results.index(True)
+        for s in stores:
+            assert await s.get_control("w1") == Versioned(1, f"put {winner}".encode())
+            assert await s.list_audit("w1", 10) == [audit_entry(winner)]
+
+
+async def test_read_modify_write_from_two_stores_loses_no_update(
+    store: Store, open_store: OpenStore
+) -> None:
+    second = await open_store()
+
+    async def increment(s: Store, i: int) -> None:
+        while True:
+            current = await s.get_control("w1")
+            version, count = (current.version, int(current.data)) if current else (0, 0)
+            if await s.put_control("w1", version, str(count + 1).encode(), audit_entry(i)):
+                return
+
+    async with asyncio.timeout(20):
+        await asyncio.gather(*(increment((store, second)[i % 2], i) for i in range(10)))
+        assert await store.get_control("w1") == Versioned(10, b"10")
+        audit = await second.list_audit("w1", 20)
+    assert sorted(entry.action for entry in audit) == sorted(f"phase.set {i}" for i in range(10))
+
+
+async def test_audit_is_newest_first_and_limited(store: Store) -> None:
+    odd = replace(audit_entry(3, room=None), at=0.1 + 0.2, detail="")
+    entries = [audit_entry(0), audit_entry(1, room="r2"), audit_entry(2), odd, audit_entry(4)]
+    async with asyncio.timeout(5):
+        for version, entry in enumerate(entries):
+            assert await store.put_control("w1", version, b"state", entry)
+        assert await store.put_control("w2", 0, b"other", audit_entry(7))
+        assert await store.list_audit("w1", 3) == [audit_entry(4), odd, audit_entry(2)]
+        assert await store.list_audit("w1", 5) == entries[::-1]
+        assert await store.list_audit("w1", 100) == entries[::-1]
+        assert await store.list_audit("w1", 1) == [audit_entry(4)]
+        assert await store.list_audit("w1", 0) == []
+        assert await store.list_audit("w2", 100) == [audit_entry(7)]
+
+
+async def test_control_and_audit_survive_reopen(store: Store, open_store: OpenStore) -> None:
+    async with asyncio.timeout(5):
+        assert await store.put_control("w1", 0, b"one", audit_entry(0))
+        assert await store.put_control("w1", 1, b"two", audit_entry(1))
+        await store.close()
+        reopened = await open_store()
+        assert await reopened.get_control("w1") == Versioned(2, b"two")
+        assert await reopened.list_audit("w1", 10) == [audit_entry(1), audit_entry(0)]
+        assert not await reopened.put_control("w1", 0, b"stale", audit_entry(8))
+        assert await reopened.put_control("w1", 2, b"three", audit_entry(2))
+        assert await reopened.get_control("w1") == Versioned(3, b"three")
+        assert await reopened.list_audit("w1", 2) == [audit_entry(2), audit_entry(1)]
+
+
+async def test_presence_lasts_until_its_time(store: Store) -> None:
+    async with asyncio.timeout(5):
+        assert await store.online("w1", 0.0) == set()
+        await store.touch_presence("w1", ["a", "b"], until=100.0)
+        await store.touch_presence("w1", [], until=500.0)
+        assert await store.online("w1", 50.0) == {"a", "b"}
+        assert await store.online("w1", 99.5) == {"a", "b"}
+        # Online until the time, not at it.
+        assert await store.online("w1", 100.0) == set()
+        await store.touch_presence("w1", ["a"], until=200.0)
+        assert await store.online("w1", 150.0) == {"a"}
+        assert await store.online("w1", 50.0) == {"a", "b"}
+
+
+async def test_presence_touched_with_a_past_time_is_offline(store: Store) -> None:
+    async with asyncio.timeout(5):
+        await store.touch_presence("w1", ["a", "b", "c"], until=100.0)
+        await store.touch_presence("w1", ["a", "c"], until=10.0)
+        assert await store.online("w1", 50.0) == {"b"}
+        await store.touch_presence("w1", ["a"], until=60.0)
+        assert await store.online("w1", 50.0) == {"a", "b"}
+
+
+async def test_presence_is_per_workshop(store: Store) -> None:
+    async with asyncio.timeout(5):
+        await store.touch_presence("w1", ["a"], until=100.0)
+        await store.touch_presence("w2", ["b"], until=100.0)
+        await store.touch_presence("w2", ["a"], until=10.0)
+        assert await store.online("w1", 50.0) == {"a"}
+        assert await store.online("w2", 50.0) == {"b"}
+        assert await store.online("w3", 50.0) == set()
 
 
 # Documents.

@@ -80,7 +80,10 @@ async def test_creates_parent_dirs_wal_and_schema(tmp_path: pathlib.Path) -> Non
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
                 " ORDER BY name"
             ).fetchall()
-    assert tables == [("doc_snapshots",), ("doc_updates",), ("participants",), ("workshops",)]
+    assert tables == [
+        ("audit",), ("controls",), ("doc_snapshots",), ("doc_updates",), ("participants",),
+        ("workshops",),
+    ]  # fmt: skip
 
 
 async def test_refuses_a_newer_schema(tmp_path: pathlib.Path) -> None:

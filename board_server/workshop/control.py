@@ -1,0 +1,326 @@
+"""A workshop's control state and the facilitator's commands on it, as pure functions.
+
+``Control`` holds the agenda, each room's phase, prompt, lock and timer,
+the banner and the spotlight. ``execute`` applies one command to it and
+returns the new state, or raises ``BoardError`` and changes nothing; no
+I/O, so unit tests drive it without sockets. ``CommandHub`` stores the
+result (compare-and-set, with an audit entry) and pushes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import msgpack
+
+from board_server.errors import BoardError
+from board_server.model import Workshop
+from board_server.workshop.timer import MAX_SECONDS, STOPPED, Timer
+
+ACTIONS = ("notes", "groups", "map", "vote")
+ICONS = ("wave", "bulb", "groups", "map", "vote", "mirror", "coffee", "star")
+MAX_PHASES = 20
+MAX_PROMPT = 300
+MAX_BANNER = 200
+_PHASE_ID = re.compile(r"[a-z0-9-]{1,24}")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One step of the agenda and the tablet actions it opens."""
+
+    id: str
+    title: str
+    icon: str = "star"
+    minutes: int | None = None
+    open: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The wire form."""
+        return {
+            "id": self.id, "title": self.title, "icon": self.icon,
+            "minutes": self.minutes, "open": list(self.open),
+        }  # fmt: skip
+
+
+DEFAULT_AGENDA = (
+    Phase("welcome", "Welcome", "wave"),
+    Phase("ideate", "Ideas", "bulb", None, ("notes",)),
+    Phase("cluster", "Group the ideas", "groups", None, ("notes", "groups")),
+    Phase("map", "Causes and effects", "map", None, ("map",)),
+    Phase("vote", "Vote", "vote", None, ("vote",)),
+    Phase("reflect", "Look back", "mirror", None, ("notes",)),
+)
+
+
+@dataclass(frozen=True)
+class RoomControl:
+    """What the facilitator has set for one room."""
+
+    phase: str | None = None
+    prompt: str = ""
+    locked: bool = False
+    timer: Timer = STOPPED
+
+
+@dataclass(frozen=True)
+class Control:
+    """A workshop's control state. ``rooms`` has an entry for every room."""
+
+    agenda: tuple[Phase, ...] = DEFAULT_AGENDA
+    rooms: dict[str, RoomControl] = field(default_factory=dict)
+    banner: str = ""
+    spotlight: str | None = None
+    anonymous: bool = True
+
+    def room(self, room_id: str) -> RoomControl:
+        """The room's settings (defaults for a room never set)."""
+        return self.rooms.get(room_id) or RoomControl()
+
+    def phase(self, phase_id: str | None) -> Phase | None:
+        """The agenda's phase with this id, or None."""
+        return next((p for p in self.agenda if p.id == phase_id), None)
+
+    def to_bytes(self) -> bytes:
+        """The stored form (msgpack)."""
+        data: bytes = msgpack.packb(
+            {
+                "agenda": [p.as_dict() for p in self.agenda],
+                "rooms": {
+                    rid: {"phase": r.phase, "prompt": r.prompt, "locked": r.locked,
+                          "timer": r.timer.as_dict()}
+                    for rid, r in self.rooms.items()
+                },
+                "banner": self.banner,
+                "spotlight": self.spotlight,
+                "anonymous": self.anonymous,
+            }
+        )  # fmt: skip
+        return data
+
+    @staticmethod
+    def from_bytes(data: bytes) -> Control:
+        """Read the stored form."""
+        raw = msgpack.unpackb(data)
+        agenda = tuple(
+            Phase(p["id"], p["title"], p["icon"], p["minutes"], tuple(p["open"]))
+            for p in raw["agenda"]
+        )
+        rooms = {
+            rid: RoomControl(r["phase"], r["prompt"], r["locked"], Timer.from_dict(r["timer"]))
+            for rid, r in raw["rooms"].items()
+        }
+        return Control(agenda, rooms, raw["banner"], raw["spotlight"], raw["anonymous"])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the new state, and the audit line for it."""
+
+    control: Control
+    room: str | None
+    detail: str
+
+
+def _text(args: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str:
+    value = args.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise BoardError("invalid", f"'{key}' must be text.")
+    value = value.strip()
+    if len(value) > limit:
+        raise BoardError("invalid", f"'{key}' is longer than {limit} characters.")
+    return value
+
+
+def _seconds(args: dict[str, Any], low: int, high: int) -> int:
+    value = args.get("seconds")
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+        raise BoardError("invalid", "'seconds' must be a number.")
+    seconds = round(value)
+    if not low <= seconds <= high or seconds == 0:
+        raise BoardError("invalid", f"'seconds' must be between {low} and {high}, not 0.")
+    return seconds
+
+
+def _room(workshop: Workshop, args: dict[str, Any], *, required: bool) -> str | None:
+    room_id = args.get("room")
+    if room_id is None:
+        if required:
+            raise BoardError("invalid", "Say which room: 'room'.")
+        return None
+    if not isinstance(room_id, str):
+        raise BoardError("invalid", "'room' must be a room id.")
+    if workshop.room(room_id) is None:
+        raise BoardError("not_found", f"There is no room '{room_id[:40]}'.")
+    return room_id
+
+
+def _targets(workshop: Workshop, room_id: str | None) -> list[str]:
+    return [room_id] if room_id is not None else [r.id for r in workshop.rooms]
+
+
+def _where(workshop: Workshop, room_id: str | None) -> str:
+    info = workshop.room(room_id) if room_id else None
+    return info.name if info else "all rooms"
+
+
+def _with_rooms(control: Control, changed: dict[str, RoomControl]) -> Control:
+    return replace(control, rooms={**control.rooms, **changed})
+
+
+def parse_agenda(value: Any) -> tuple[Phase, ...]:
+    """Validate an agenda as the wire sends it (``agenda.set``'s ``phases``)."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_PHASES:
+        raise BoardError("invalid", f"'phases' must be a list of 1 to {MAX_PHASES} phases.")
+    phases: list[Phase] = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise BoardError("invalid", "Each phase must be a map.")
+        phase_id = item.get("id")
+        if not isinstance(phase_id, str) or not _PHASE_ID.fullmatch(phase_id):
+            raise BoardError("invalid", "A phase id is 1 to 24 of a-z, 0-9 and '-'.")
+        if any(p.id == phase_id for p in phases):
+            raise BoardError("invalid", f"Two phases have the id '{phase_id}'.")
+        title = _text(item, "title", 40)
+        if not title:
+            raise BoardError("invalid", "Each phase needs a title.")
+        icon = item.get("icon", "star")
+        if icon not in ICONS:
+            raise BoardError("invalid", f"'icon' must be one of {', '.join(ICONS)}.")
+        minutes = item.get("minutes")
+        if minutes is not None and (
+            not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 720
+        ):
+            raise BoardError("invalid", "'minutes' must be 1 to 720, or null.")
+        opened = item.get("open", [])
+        if not isinstance(opened, list) or any(a not in ACTIONS for a in opened):
+            raise BoardError("invalid", f"'open' lists actions from {', '.join(ACTIONS)}.")
+        ordered = tuple(a for a in ACTIONS if a in opened)
+        phases.append(Phase(phase_id, title, icon, minutes, ordered))
+    return tuple(phases)
+
+
+def _clock(minutes: float) -> str:
+    seconds = round(abs(minutes))
+    return f"{'-' if minutes < 0 else ''}{seconds // 60}:{seconds % 60:02d}"
+
+
+def execute(
+    control: Control, workshop: Workshop, cmd: str, args: dict[str, Any], now: float
+) -> Outcome:
+    """Apply one facilitator command to the control state. Raises BoardError
+    (``invalid``, ``not_found``, ``conflict``) and changes nothing on refusal."""
+    if cmd == "agenda.set":
+        agenda = parse_agenda(args.get("phases"))
+        ids = {p.id for p in agenda}
+        rooms = {
+            rid: replace(r, phase=None) if r.phase not in ids else r
+            for rid, r in control.rooms.items()
+        }
+        titles = ", ".join(p.title for p in agenda)
+        return Outcome(replace(control, agenda=agenda, rooms=rooms), None, f"agenda: {titles}")
+    if cmd == "phase.set":
+        phase_id = args.get("phase")
+        phase = control.phase(phase_id) if phase_id is not None else None
+        if phase_id is not None and phase is None:
+            raise BoardError("not_found", "That phase is not on the agenda.")
+        room_id = _room(workshop, args, required=False)
+        changed = {
+            rid: replace(control.room(rid), phase=phase_id) for rid in _targets(workshop, room_id)
+        }
+        name = phase.title if phase else "no phase"
+        return Outcome(_with_rooms(control, changed), room_id, f"phase: {name}")
+    if cmd.startswith("timer."):
+        return _timer(control, workshop, cmd, args, now)
+    if cmd == "room.lock":
+        room_id = _room(workshop, args, required=True)
+        assert room_id is not None
+        locked = args.get("locked")
+        if not isinstance(locked, bool):
+            raise BoardError("invalid", "'locked' must be true or false.")
+        changed = {room_id: replace(control.room(room_id), locked=locked)}
+        return Outcome(_with_rooms(control, changed), room_id, "locked" if locked else "unlocked")
+    if cmd == "room.prompt":
+        room_id = _room(workshop, args, required=True)
+        assert room_id is not None
+        text = _text(args, "text", MAX_PROMPT)
+        changed = {room_id: replace(control.room(room_id), prompt=text)}
+        return Outcome(_with_rooms(control, changed), room_id, f"prompt: {text}")
+    if cmd == "banner.set":
+        text = _text(args, "text", MAX_BANNER)
+        return Outcome(replace(control, banner=text), None, f"banner: {text}")
+    if cmd == "spotlight.set":
+        room_id = _room(workshop, args, required=False)
+        detail = f"spotlight: {_where(workshop, room_id)}" if room_id else "spotlight ended"
+        return Outcome(replace(control, spotlight=room_id), room_id, detail)
+    raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
+
+
+def _timer(
+    control: Control, workshop: Workshop, cmd: str, args: dict[str, Any], now: float
+) -> Outcome:
+    room_id = _room(workshop, args, required=False)
+    targets = _targets(workshop, room_id)
+    where = _where(workshop, room_id)
+    if cmd == "timer.start":
+        seconds = _seconds(args, 1, MAX_SECONDS)
+        timer = Timer.start(seconds, now)
+        changed = {rid: replace(control.room(rid), timer=timer) for rid in targets}
+        return Outcome(_with_rooms(control, changed), room_id, f"timer {_clock(seconds)} ({where})")
+    seconds = _seconds(args, -MAX_SECONDS, MAX_SECONDS) if cmd == "timer.add" else 0
+    changed = {}
+    refusal: BoardError | None = None
+    for rid in targets:
+        timer = control.room(rid).timer
+        try:
+            if cmd == "timer.pause":
+                timer = timer.pause(now)
+            elif cmd == "timer.resume":
+                timer = timer.resume(now)
+            elif cmd == "timer.add":
+                timer = timer.add(seconds, now)
+            elif cmd == "timer.stop":
+                timer = timer.stop()
+            else:
+                raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
+        except BoardError as exc:
+            if exc.code != "conflict":
+                raise
+            refusal = exc
+            continue
+        changed[rid] = replace(control.room(rid), timer=timer)
+    if not changed:
+        assert refusal is not None
+        raise refusal
+    verb = cmd.removeprefix("timer.")
+    detail = f"timer {verb} {_clock(seconds)} ({where})" if seconds else f"timer {verb} ({where})"
+    return Outcome(_with_rooms(control, changed), room_id, detail)
+
+
+def view(control: Control, workshop: Workshop, *, room: str | None, version: int) -> dict[str, Any]:
+    """STATE as docs/protocol.md defines it; ``room`` set limits ``rooms`` to that one."""
+    rooms = {}
+    for info in workshop.rooms:
+        if room is not None and info.id != room:
+            continue
+        settings = control.room(info.id)
+        rooms[info.id] = {
+            "name": info.name, "phase": settings.phase, "prompt": settings.prompt,
+            "locked": settings.locked, "timer": settings.timer.as_dict(),
+        }  # fmt: skip
+    spotlight = workshop.room(control.spotlight) if control.spotlight else None
+    return {
+        "version": version,
+        "workshop": {
+            "id": workshop.id, "title": workshop.title, "join_code": workshop.join_code,
+            "anonymous": control.anonymous, "room_capacity": workshop.room_capacity,
+        },
+        "agenda": [p.as_dict() for p in control.agenda],
+        "rooms": rooms,
+        "banner": control.banner,
+        "spotlight": {"room": spotlight.id, "name": spotlight.name} if spotlight else None,
+    }  # fmt: skip

@@ -1,0 +1,600 @@
+"""The command channel's server side: one ``CommandHub`` per process.
+
+It answers type-100 requests from room sockets (as the rooms' ``Commands``)
+and from workshop sockets (through a ``Lobby``), checks each against the
+caller's role, and changes state in the store only: the control state by
+compare-and-set with an audit entry, seats through ``WorkshopService``.
+Every change goes out as a workshop event on the bus, and each process,
+this one included, pushes it to its own connections that said hello. A
+lost event is healed by a refresh of the control state every few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from board_server.bus import Bus, WorkshopEvent
+from board_server.errors import BoardError, Close
+from board_server.model import AuditEntry, Role, Workshop
+from board_server.rooms import Peer, Room, RoomRegistry
+from board_server.rooms.frame import Frame
+from board_server.rooms.peer import PeerState
+from board_server.storage import Store, StoreError
+from board_server.sync import BoardMessage, parse_message
+from board_server.sync.commands import (
+    BadRequest,
+    Request,
+    encode_error,
+    encode_push,
+    encode_reply,
+    parse_request,
+)
+from board_server.workshop.breakouts import people_list, shuffle_plan
+from board_server.workshop.control import DEFAULT_AGENDA, Control, Phase, execute, view
+from board_server.workshop.service import WorkshopService
+
+logger = logging.getLogger("board.commands")
+
+CONTROL = "control"
+PEOPLE = "people"
+MOVED = "participant.moved"
+REMOVED = "participant.removed"
+
+CONTROL_COMMANDS = frozenset(
+    {
+        "agenda.set", "phase.set", "timer.start", "timer.pause", "timer.resume",
+        "timer.add", "timer.stop", "room.lock", "room.prompt", "banner.set", "spotlight.set",
+    }
+)  # fmt: skip
+FACILITATOR_COMMANDS = CONTROL_COMMANDS | {
+    "participant.move", "rooms.shuffle", "participant.remove", "people", "audit.list",
+}  # fmt: skip
+RATE_PER_SECOND = 20.0
+REFRESH_SECONDS = 5.0
+PRESENCE_SECONDS = 10.0
+PRESENCE_TTL = 30.0
+PEOPLE_DEBOUNCE = 0.2
+CAS_ATTEMPTS = 8
+
+
+class _Bucket:
+    """A token bucket: RATE_PER_SECOND commands a second, bursts of as many."""
+
+    __slots__ = ("last", "tokens")
+
+    def __init__(self, now: float) -> None:
+        self.tokens = RATE_PER_SECOND
+        self.last = now
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(RATE_PER_SECOND, self.tokens + (now - self.last) * RATE_PER_SECOND)
+        self.last = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class Lobby:
+    """The owner of a workshop socket's peer: the command channel and nothing else."""
+
+    def __init__(self, hub: CommandHub, workshop_id: str, room_id: str | None) -> None:
+        self._hub = hub
+        self.workshop_id = workshop_id
+        self.room_id = room_id
+
+    def receive(self, peer: Peer, data: bytes) -> None:
+        """Commands go to the hub; board messages have no document here and are ignored."""
+        message = parse_message(data)
+        if isinstance(message, BoardMessage):
+            self._hub.command(self.workshop_id, self.room_id, peer, message.body)
+
+    def peer_changed(self, peer: Peer) -> None:
+        """Nothing to rebuild: pushes go through ``Peer.send``."""
+
+    def peer_closed(self, peer: Peer) -> None:
+        """The hub forgets closed peers when it next pushes."""
+
+
+def _audit_dict(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": entry.at, "actor": entry.actor, "actor_id": entry.actor_id,
+        "action": entry.action, "room": entry.room, "detail": entry.detail,
+    }  # fmt: skip
+
+
+class CommandHub:
+    """Commands, pushes and the control-state cache of one process."""
+
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        workshops: WorkshopService,
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._bus = bus
+        self._workshops = workshops
+        self._clock = clock
+        self._rng = rng or random.SystemRandom()
+        self._rooms: RoomRegistry | None = None
+        self._controls: dict[str, tuple[int, Control]] = {}
+        # Connections that said hello, per workshop, with the room they see
+        # (a participant's own room) or None (every room).
+        self._listeners: dict[str, dict[Peer, str | None]] = {}
+        self._buckets: dict[Peer, _Bucket] = {}
+        self._tails: dict[Peer, asyncio.Task[None]] = {}
+        self._online: Counter[tuple[str, str]] = Counter()
+        self._people_due: set[str] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loops: list[asyncio.Task[None]] = []
+        bus.subscribe(self._on_event)
+
+    # Lifecycle.
+    def serve(self, rooms: RoomRegistry) -> None:
+        """Act on these rooms (locks, moves, spotlight) from now on."""
+        self._rooms = rooms
+
+    async def start(self) -> None:
+        """Start refreshing the control state and renewing presence."""
+        self._loops = [
+            asyncio.create_task(self._refresh_loop(), name="control refresh"),
+            asyncio.create_task(self._presence_loop(), name="presence renewal"),
+        ]
+
+    async def close(self) -> None:
+        """Stop every task of the hub."""
+        for task in [*self._loops, *self._tasks, *self._tails.values()]:
+            task.cancel()
+        pending = [*self._loops, *self._tasks, *self._tails.values()]
+        if pending:
+            await asyncio.wait(pending, timeout=2)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def setup(
+        self, workshop_id: str, *, anonymous: bool, agenda: tuple[Phase, ...] | None
+    ) -> None:
+        """Write a new workshop's first control state (its settings and agenda)."""
+        control = Control(agenda=agenda or DEFAULT_AGENDA, anonymous=anonymous)
+        if not await self._store.put_control(workshop_id, 0, control.to_bytes()):
+            raise BoardError("exists", "That workshop already has its settings.")
+
+    # What rooms and sockets ask.
+    async def prepare(self, workshop_id: str) -> Control:
+        """The workshop's control state, loaded once and then kept fresh by events."""
+        cached = self._controls.get(workshop_id)
+        if cached is None:
+            stored = await self._store.get_control(workshop_id)
+            cached = self._controls.get(workshop_id)  # another task may have won
+            if cached is None:
+                control = Control.from_bytes(stored.data) if stored else Control()
+                cached = (stored.version if stored else 0, control)
+                self._controls[workshop_id] = cached
+        return cached[1]
+
+    def spotlight(self, workshop_id: str) -> str | None:
+        """The room in the spotlight (``prepare`` first)."""
+        cached = self._controls.get(workshop_id)
+        return cached[1].spotlight if cached else None
+
+    def refuses(self, room: Room, peer: Peer) -> bool:
+        """Whether a board write from peer must be dropped: its room is locked."""
+        if peer.session.role is Role.FACILITATOR:
+            return False
+        cached = self._controls.get(room.key.workshop_id)
+        return cached is not None and cached[1].room(room.key.room_id).locked
+
+    def lobby(self, workshop_id: str, room_id: str | None) -> Lobby:
+        """The owner for a new workshop socket's peer."""
+        return Lobby(self, workshop_id, room_id)
+
+    def handle(self, room: Room, peer: Peer, body: bytes) -> None:
+        """A command from a room socket (the rooms' ``Commands``)."""
+        self.command(room.key.workshop_id, room.key.room_id, peer, body)
+
+    # Requests.
+    def command(self, workshop_id: str, room_id: str | None, peer: Peer, body: bytes) -> None:
+        """Parse, rate-limit and queue one request; a connection's requests run in order.
+
+        Raises ProtocolError (the connection closes with 4400) for a body with
+        nothing to answer."""
+        try:
+            request = parse_request(body)
+        except BadRequest as exc:
+            peer.send(Frame(encode_error(exc.request_id, "invalid", exc.detail)))
+            return
+        now = time.monotonic()
+        bucket = self._buckets.get(peer)
+        if bucket is None:
+            bucket = self._buckets[peer] = _Bucket(now)
+        if not bucket.take(now):
+            detail = "Too many commands at once; wait a moment."
+            peer.send(Frame(encode_error(request.id, "rate_limited", detail)))
+            return
+        previous = self._tails.get(peer)
+        task = asyncio.create_task(
+            self._run(previous, workshop_id, room_id, peer, request), name=f"command {request.cmd}"
+        )
+        self._tails[peer] = task
+        task.add_done_callback(lambda done: self._finished(peer, done))
+
+    def _finished(self, peer: Peer, task: asyncio.Task[None]) -> None:
+        if self._tails.get(peer) is task:
+            del self._tails[peer]
+            if peer.state is not PeerState.OPEN:
+                self._buckets.pop(peer, None)
+
+    async def _run(
+        self,
+        previous: asyncio.Task[None] | None,
+        workshop_id: str,
+        room_id: str | None,
+        peer: Peer,
+        request: Request,
+    ) -> None:
+        if previous is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await previous
+        try:
+            result = await self._execute(workshop_id, room_id, peer, request)
+        except BoardError as exc:
+            frame = encode_error(request.id, exc.code, exc.detail)
+        except StoreError as exc:
+            logger.warning("command %s failed in the store: %s", request.cmd, exc)
+            detail = "The server could not save that; try again."
+            frame = encode_error(request.id, "conflict", detail)
+        except Exception:
+            logger.exception("command %s from %s failed", request.cmd, peer.label)
+            frame = encode_error(request.id, "conflict", "The server could not do that.")
+        else:
+            frame = encode_reply(request.id, result)
+        peer.send(Frame(frame))
+
+    async def _execute(
+        self, workshop_id: str, room_id: str | None, peer: Peer, request: Request
+    ) -> dict[str, Any]:
+        cmd, args = request.cmd, request.args
+        workshop = await self._workshops.get(workshop_id)
+        if workshop is None:
+            raise BoardError("not_found", "This workshop no longer exists.")
+        session = peer.session
+        if cmd == "hello":
+            if args.get("v") != 1:
+                raise BoardError("invalid", "This server speaks version 1: send {'v': 1}.")
+            control = await self.prepare(workshop_id)
+            peer.hello()
+            scope = room_id if session.role is Role.PARTICIPANT else None
+            self._listeners.setdefault(workshop_id, {})[peer] = scope
+            return {
+                "v": 1,
+                "server_time": self._clock(),
+                "you": {"role": session.role.value, "participant": session.participant_id,
+                        "room": room_id},
+                "state": self._state(workshop, control, scope),
+            }  # fmt: skip
+        if not session.commands:
+            raise BoardError("invalid", "Say hello first.")
+        if cmd == "state":
+            scope = self._listeners.get(workshop_id, {}).get(peer)
+            return {"state": self._state(workshop, await self.prepare(workshop_id), scope)}
+        if cmd not in FACILITATOR_COMMANDS:
+            raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
+        if session.role is not Role.FACILITATOR:
+            raise BoardError("forbidden", "Only the facilitator can do that.")
+        actor = session.holder_id
+        if cmd in CONTROL_COMMANDS:
+            control = await self._change(workshop, actor, cmd, args)
+            return {"state": self._state(workshop, control, None)}
+        if cmd == "people":
+            return {"people": await self._people(workshop)}
+        if cmd == "audit.list":
+            limit = args.get("limit", 100)
+            if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 500:
+                raise BoardError("invalid", "'limit' must be 1 to 500.")
+            entries = await self._store.list_audit(workshop_id, limit)
+            return {"entries": [_audit_dict(e) for e in entries]}
+        if cmd == "participant.move":
+            return await self._move(workshop, actor, args)
+        if cmd == "rooms.shuffle":
+            return await self._shuffle(workshop, actor)
+        return await self._remove(workshop, actor, args)
+
+    def _state(self, workshop: Workshop, control: Control, scope: str | None) -> dict[str, Any]:
+        version = self._controls.get(workshop.id, (0, control))[0]
+        state = view(control, workshop, room=scope, version=version)
+        state["server_time"] = self._clock()
+        return state
+
+    # Control state.
+    async def _change(
+        self, workshop: Workshop, actor: str, cmd: str, args: dict[str, Any]
+    ) -> Control:
+        for _ in range(CAS_ATTEMPTS):
+            stored = await self._store.get_control(workshop.id)
+            version = stored.version if stored else 0
+            control = Control.from_bytes(stored.data) if stored else Control()
+            now = self._clock()
+            outcome = execute(control, workshop, cmd, args, now)
+            entry = AuditEntry(now, "facilitator", actor, cmd, outcome.room, outcome.detail)
+            data = outcome.control.to_bytes()
+            if await self._store.put_control(workshop.id, version, data, entry):
+                # Here at once (the reply shows it); the event tells everyone else.
+                self._adopt(workshop.id, version + 1, outcome.control)
+                await self._announce(workshop.id, version + 1, data, entry)
+                return outcome.control
+        raise BoardError("conflict", "Another change came first; try again.")
+
+    async def _audit_only(self, workshop: Workshop, actor: str, action: str, detail: str) -> None:
+        """Keep an audit entry for an action that changes seats, not the control state."""
+        for _ in range(CAS_ATTEMPTS):
+            stored = await self._store.get_control(workshop.id)
+            version = stored.version if stored else 0
+            data = stored.data if stored else Control().to_bytes()
+            entry = AuditEntry(self._clock(), "facilitator", actor, action, None, detail)
+            if await self._store.put_control(workshop.id, version, data, entry):
+                await self._announce(workshop.id, version + 1, data, entry)
+                return
+
+    async def _announce(
+        self, workshop_id: str, version: int, data: bytes, entry: AuditEntry | None
+    ) -> None:
+        payload: dict[str, Any] = {"version": version, "control": data}
+        if entry is not None:
+            payload["audit"] = _audit_dict(entry)
+        await self._bus.publish_event(WorkshopEvent(workshop_id, CONTROL, payload))
+
+    def _adopt(self, workshop_id: str, version: int, control: Control) -> None:
+        cached = self._controls.get(workshop_id)
+        if cached is not None and cached[0] >= version:
+            return
+        self._controls[workshop_id] = (version, control)
+        old = cached[1] if cached else Control()
+        self._spawn(self._push_state(workshop_id, control), f"push state {workshop_id}")
+        for room in self._local_rooms(workshop_id):
+            was, now_locked = old.room(room.key.room_id).locked, control.room(room.key.room_id)
+            if was and not now_locked.locked:
+                room.resync_refused()
+        if old.spotlight != control.spotlight:
+            self._end_spectators(workshop_id, control.spotlight)
+
+    async def _push_state(self, workshop_id: str, control: Control) -> None:
+        listeners = self._live_listeners(workshop_id)
+        if not listeners:
+            return
+        workshop = await self._workshops.get(workshop_id)
+        if workshop is None:
+            return
+        frames: dict[str | None, Frame] = {}
+        for peer, scope in listeners.items():
+            frame = frames.get(scope)
+            if frame is None:
+                frame = frames[scope] = Frame(
+                    encode_push("state", self._state(workshop, control, scope))
+                )
+            peer.send(frame)
+
+    def _live_listeners(self, workshop_id: str) -> dict[Peer, str | None]:
+        listeners = self._listeners.get(workshop_id, {})
+        for peer in [p for p in listeners if p.state is not PeerState.OPEN]:
+            del listeners[peer]
+            self._buckets.pop(peer, None)
+        return listeners
+
+    def _push(self, workshop_id: str, event: str, data: dict[str, Any], *, role: Role) -> None:
+        frame: Frame | None = None
+        for peer in self._live_listeners(workshop_id):
+            if peer.session.role is role:
+                frame = frame or Frame(encode_push(event, data))
+                peer.send(frame)
+
+    # Events from every process, this one's included.
+    def _on_event(self, event: WorkshopEvent) -> None:
+        data = event.data
+        if event.kind == CONTROL:
+            control = Control.from_bytes(data["control"])
+            self._adopt(event.workshop_id, int(data["version"]), control)
+            audit = data.get("audit")
+            if isinstance(audit, dict):
+                self._push(event.workshop_id, "audit", audit, role=Role.FACILITATOR)
+        elif event.kind == PEOPLE:
+            self._people_soon(event.workshop_id)
+        elif event.kind == MOVED:
+            self._moved_here(event.workshop_id, str(data["participant"]), str(data["room"]))
+            self._people_soon(event.workshop_id)
+        elif event.kind == REMOVED:
+            self._removed_here(event.workshop_id, str(data["participant"]))
+            self._people_soon(event.workshop_id)
+
+    def _local_rooms(self, workshop_id: str) -> list[Room]:
+        if self._rooms is None:
+            return []
+        return [room for key, room in self._rooms.rooms.items() if key.workshop_id == workshop_id]
+
+    def _end_spectators(self, workshop_id: str, spotlight: str | None) -> None:
+        for room in self._local_rooms(workshop_id):
+            if room.key.room_id == spotlight:
+                continue
+            for peer in list(room.peers):
+                if peer.session.spectator:
+                    peer.close(Close.FORBIDDEN, "The spotlight has ended.")
+
+    # Breakouts.
+    async def _seated(self, workshop: Workshop, args: dict[str, Any]) -> Any:
+        participant_id = args.get("participant")
+        if not isinstance(participant_id, str):
+            raise BoardError("invalid", "Say who: 'participant'.")
+        participant = await self._store.get_participant(workshop.id, participant_id)
+        if participant is None or participant.left is not None:
+            raise BoardError("not_found", "That participant is not in the workshop.")
+        return participant
+
+    async def _move(self, workshop: Workshop, actor: str, args: dict[str, Any]) -> dict[str, Any]:
+        participant = await self._seated(workshop, args)
+        room_id = args.get("room")
+        room = workshop.room(room_id) if isinstance(room_id, str) else None
+        if room is None:
+            raise BoardError("not_found", "There is no such room.")
+        if participant.room_id != room.id:
+            await self._workshops.move(participant, room.id)
+            await self._bus.publish_event(
+                WorkshopEvent(workshop.id, MOVED, {"participant": participant.id, "room": room.id})
+            )
+            detail = f"{participant.name} to {room.name}"
+            await self._audit_only(workshop, actor, "participant.move", detail)
+        return {"participant": participant.id, "room": room.id}
+
+    async def _shuffle(self, workshop: Workshop, actor: str) -> dict[str, Any]:
+        seated = await self._workshops.seated(workshop)
+        plan = shuffle_plan(seated, [r.id for r in workshop.rooms], self._rng)
+        moved = 0
+        for participant in seated:
+            target = plan[participant.id]
+            if target == participant.room_id:
+                continue
+            await self._workshops.move(participant, target)
+            moved += 1
+            await self._bus.publish_event(
+                WorkshopEvent(workshop.id, MOVED, {"participant": participant.id, "room": target})
+            )
+        sizes = Counter(plan.values())
+        await self._audit_only(workshop, actor, "rooms.shuffle", f"{moved} people moved")
+        return {"moved": moved, "sizes": {r.id: sizes.get(r.id, 0) for r in workshop.rooms}}
+
+    async def _remove(self, workshop: Workshop, actor: str, args: dict[str, Any]) -> dict[str, Any]:
+        participant = await self._seated(workshop, args)
+        await self._store.leave(workshop.id, participant.id, self._clock())
+        await self._bus.publish_event(
+            WorkshopEvent(workshop.id, REMOVED, {"participant": participant.id})
+        )
+        await self._audit_only(workshop, actor, "participant.remove", participant.name)
+        return {}
+
+    def _participant_peers(self, workshop_id: str, participant_id: str) -> list[Peer]:
+        peers = [
+            peer
+            for room in self._local_rooms(workshop_id)
+            for peer in room.peers
+            if peer.session.participant_id == participant_id
+        ]
+        for peer in self._live_listeners(workshop_id):
+            if peer.session.participant_id == participant_id and peer not in peers:
+                peers.append(peer)
+        return peers
+
+    def _moved_here(self, workshop_id: str, participant_id: str, room_id: str) -> None:
+        peers = self._participant_peers(workshop_id, participant_id)
+        if not peers:
+            return
+        workshop = self._workshops.cached(workshop_id)
+        room = workshop.room(room_id) if workshop else None
+        if room is None:
+            return
+        token = self._workshops.participant_token(workshop_id, participant_id, room_id)
+        frame = Frame(encode_push("moved", {"room": room_id, "name": room.name, "token": token}))
+        listeners = self._listeners.get(workshop_id, {})
+        for peer in peers:
+            if peer.session.commands:
+                peer.send(frame)
+            if peer in listeners and not isinstance(peer.owner, Room):
+                listeners[peer] = room_id
+            elif isinstance(peer.owner, Room) and peer.owner.key.room_id != room_id:
+                peer.close(Close.FORBIDDEN, "You have moved to another room.")
+
+    def _removed_here(self, workshop_id: str, participant_id: str) -> None:
+        frame = Frame(encode_push("removed", {}))
+        for peer in self._participant_peers(workshop_id, participant_id):
+            if peer.session.commands:
+                peer.send(frame)
+            peer.close(Close.UNAUTHORIZED, "The facilitator has taken you out of this workshop.")
+
+    # People and presence.
+    async def _people(self, workshop: Workshop) -> list[dict[str, Any]]:
+        seated = await self._workshops.seated(workshop)
+        online = await self._store.online(workshop.id, self._clock())
+        return people_list(workshop, seated, online)
+
+    def _people_soon(self, workshop_id: str) -> None:
+        if workshop_id in self._people_due:
+            return
+        if not any(p.session.role is Role.FACILITATOR for p in self._live_listeners(workshop_id)):
+            return
+        self._people_due.add(workshop_id)
+        self._spawn(self._push_people(workshop_id), f"push people {workshop_id}")
+
+    async def _push_people(self, workshop_id: str) -> None:
+        try:
+            await asyncio.sleep(PEOPLE_DEBOUNCE)
+        finally:
+            self._people_due.discard(workshop_id)
+        workshop = await self._workshops.get(workshop_id)
+        if workshop is not None:
+            people = await self._people(workshop)
+            self._push(workshop_id, "people", {"people": people}, role=Role.FACILITATOR)
+
+    async def people_changed(self, workshop_id: str) -> None:
+        """Someone joined or left: every process's facilitators get the new list."""
+        await self._bus.publish_event(WorkshopEvent(workshop_id, PEOPLE))
+
+    def connected(self, workshop_id: str, participant_id: str) -> None:
+        """A board of this participant opened here: online, on every process."""
+        key = (workshop_id, participant_id)
+        self._online[key] += 1
+        if self._online[key] == 1:
+            until = self._clock() + PRESENCE_TTL
+            self._spawn(self._touch(workshop_id, participant_id, until), "presence")
+
+    def disconnected(self, workshop_id: str, participant_id: str) -> None:
+        """A board of this participant closed here: offline once none is left."""
+        key = (workshop_id, participant_id)
+        self._online[key] -= 1
+        if self._online[key] <= 0:
+            del self._online[key]
+            self._spawn(self._touch(workshop_id, participant_id, self._clock()), "presence")
+
+    async def _touch(self, workshop_id: str, participant_id: str, until: float) -> None:
+        try:
+            await self._store.touch_presence(workshop_id, [participant_id], until)
+            await self.people_changed(workshop_id)
+        except Exception as exc:  # a store or bus outage: presence heals on renewal
+            logger.warning("presence of one participant not recorded: %s", exc)
+
+    async def _presence_loop(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_SECONDS)
+            by_workshop: dict[str, list[str]] = {}
+            for workshop_id, participant_id in self._online:
+                by_workshop.setdefault(workshop_id, []).append(participant_id)
+            until = self._clock() + PRESENCE_TTL
+            for workshop_id, ids in by_workshop.items():
+                try:
+                    await self._store.touch_presence(workshop_id, ids, until)
+                except Exception as exc:  # a store outage: the next round renews it
+                    logger.warning("presence not renewed: %s", exc)
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            for workshop_id in list(self._controls):
+                if not self._live_listeners(workshop_id) and not self._local_rooms(workshop_id):
+                    continue
+                try:
+                    stored = await self._store.get_control(workshop_id)
+                except Exception as exc:  # a store outage: the next round tries again
+                    logger.warning("control state not refreshed: %s", exc)
+                    continue
+                if stored is not None:
+                    self._adopt(workshop_id, stored.version, Control.from_bytes(stored.data))
