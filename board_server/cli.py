@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from board_server.config import Config
 from board_server.export import EXPORT_FORMATS, run_export
 from board_server.logs import configure_logging
+from board_server.model import Role
 from board_server.netaddr import base_url, listens_locally
 from board_server.server import build_server
 from board_server.services import Services
@@ -218,11 +219,15 @@ async def _announce(services: Services) -> None:
             "start with --host 0.0.0.0 (make run HOST=0.0.0.0)."
         )
     if config.demo:
-        workshop, _ = await services.workshops.ensure_demo()
+        workshop, facilitator = await services.workshops.ensure_demo()
+        viewer = services.workshops.token_for(workshop.id, Role.VIEWER)
         lines += [
             f"Demo workshop '{workshop.title}' (id {workshop.id})",
             f"  Join code: {workshop.join_code}",
             f"  Join link: {config.http_url}/join/{workshop.join_code}",
+            f"  Facilitator console (private): {config.http_url}/facilitate"
+            f"#workshop={workshop.id}&token={facilitator}",
+            f"  Wall display: {config.http_url}/wall#workshop={workshop.id}&token={viewer}",
         ]
         lines += [
             f"  {room.name}: {config.http_url}/join/{workshop.join_code}?room={room.id}"

@@ -16,6 +16,7 @@ import contextlib
 import logging
 import random
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -131,8 +132,9 @@ class CommandHub:
         self._controls: dict[str, tuple[int, Control]] = {}
         # Connections that said hello, per workshop, with the room they see
         # (a participant's own room) or None (every room).
-        self._listeners: dict[str, dict[Peer, str | None]] = {}
-        self._buckets: dict[Peer, _Bucket] = {}
+        # Weak: a closed connection's entries go with it.
+        self._listeners: dict[str, weakref.WeakKeyDictionary[Peer, str | None]] = {}
+        self._buckets: weakref.WeakKeyDictionary[Peer, _Bucket] = weakref.WeakKeyDictionary()
         self._tails: dict[Peer, asyncio.Task[None]] = {}
         self._online: Counter[tuple[str, str]] = Counter()
         self._people_due: set[str] = set()
@@ -235,8 +237,6 @@ class CommandHub:
     def _finished(self, peer: Peer, task: asyncio.Task[None]) -> None:
         if self._tails.get(peer) is task:
             del self._tails[peer]
-            if peer.state is not PeerState.OPEN:
-                self._buckets.pop(peer, None)
 
     async def _run(
         self,
@@ -278,7 +278,8 @@ class CommandHub:
             control = await self.prepare(workshop_id)
             peer.hello()
             scope = room_id if session.role is Role.PARTICIPANT else None
-            self._listeners.setdefault(workshop_id, {})[peer] = scope
+            listeners = self._listeners.setdefault(workshop_id, weakref.WeakKeyDictionary())
+            listeners[peer] = scope
             return {
                 "v": 1,
                 "server_time": self._clock(),
@@ -289,7 +290,7 @@ class CommandHub:
         if not session.commands:
             raise BoardError("invalid", "Say hello first.")
         if cmd == "state":
-            scope = self._listeners.get(workshop_id, {}).get(peer)
+            scope = self._live_listeners(workshop_id).get(peer)
             return {"state": self._state(workshop, await self.prepare(workshop_id), scope)}
         if cmd not in FACILITATOR_COMMANDS:
             raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
@@ -388,11 +389,12 @@ class CommandHub:
             peer.send(frame)
 
     def _live_listeners(self, workshop_id: str) -> dict[Peer, str | None]:
-        listeners = self._listeners.get(workshop_id, {})
+        listeners = self._listeners.get(workshop_id)
+        if listeners is None:
+            return {}
         for peer in [p for p in listeners if p.state is not PeerState.OPEN]:
             del listeners[peer]
-            self._buckets.pop(peer, None)
-        return listeners
+        return dict(listeners)
 
     def _push(self, workshop_id: str, event: str, data: dict[str, Any], *, role: Role) -> None:
         frame: Frame | None = None
@@ -505,7 +507,7 @@ class CommandHub:
             return
         token = self._workshops.participant_token(workshop_id, participant_id, room_id)
         frame = Frame(encode_push("moved", {"room": room_id, "name": room.name, "token": token}))
-        listeners = self._listeners.get(workshop_id, {})
+        listeners = self._listeners.get(workshop_id, weakref.WeakKeyDictionary())
         for peer in peers:
             if peer.session.commands:
                 peer.send(frame)
