@@ -26,11 +26,12 @@ $(CLIENT_STAMP): client/package.json client/package-lock.json
 client: $(CLIENT_STAMP)
 	cd client && npm run build --silent
 
-## Fail if the committed bundle is not what client/ builds.
+## Fail if the committed bundles are not what client/ builds.
+BUNDLES := board_server/static/board.js board_server/static/wall.js board_server/static/facilitate.js
 client-check: client
-	@if [ -n "$$(git status --porcelain -- board_server/static/board.js)" ]; then \
-		git status --short -- board_server/static/board.js; \
-		echo "board_server/static/board.js differs from a fresh build of client/: run 'make client' and commit it" >&2; \
+	@if [ -n "$$(git status --porcelain -- $(BUNDLES))" ]; then \
+		git status --short -- $(BUNDLES); \
+		echo "a bundle in board_server/static/ differs from a fresh build of client/: run 'make client' and commit it" >&2; \
 		exit 1; \
 	fi
 

@@ -1,14 +1,25 @@
-// Bundles the tablet client into board_server/static/, so pip needs no Node.
+// Bundles the browser pages into board_server/static/, so pip needs no Node:
+// the tablet board, the wall and the facilitator console.
 // `make test` runs this and fails if the committed bundle differs.
 import { build } from "esbuild";
 
-await build({
-  entryPoints: ["src/main.js"],
-  bundle: true,
-  format: "esm",
-  target: "es2020",
-  minify: true,
-  legalComments: "none",
-  outfile: "../board_server/static/board.js",
-  logLevel: "warning",
-});
+const PAGES = {
+  "src/main.js": "../board_server/static/board.js",
+  "src/wall/main.js": "../board_server/static/wall.js",
+  "src/console/main.js": "../board_server/static/facilitate.js",
+};
+
+await Promise.all(
+  Object.entries(PAGES).map(([entry, outfile]) =>
+    build({
+      entryPoints: [entry],
+      bundle: true,
+      format: "esm",
+      target: "es2020",
+      minify: true,
+      legalComments: "none",
+      outfile,
+      logLevel: "warning",
+    }),
+  ),
+);

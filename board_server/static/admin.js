@@ -52,6 +52,22 @@
     toast.classList.add("show");
   }
 
+  // Agendas to start from (docs/protocol.md, agenda.set); "standard" is the server's own default.
+  const AGENDAS = {
+    standard: null,
+    ideas: [
+      { id: "welcome", title: "Welcome", icon: "wave", minutes: null, open: [] },
+      { id: "ideate", title: "Ideas", icon: "bulb", minutes: 15, open: ["notes"] },
+      { id: "vote", title: "Vote", icon: "vote", minutes: 5, open: ["vote"] },
+    ],
+    open: [{ id: "open", title: "Open board", icon: "star", minutes: null, open: ["notes", "groups", "map", "vote"] }],
+  };
+
+  /** The facilitator console of a workshop; the token travels in the fragment, never to the server's logs. */
+  function consoleLink(id, token) {
+    return "/facilitate#workshop=" + encodeURIComponent(id) + (token ? "&token=" + encodeURIComponent(token) : "");
+  }
+
   class Unauthorized extends Error {}
 
   /** Call the API with the admin token: the JSON answer, or an Error with its detail. */
@@ -204,6 +220,7 @@
     const article = el("article", { className: "workshop" },
       heading,
       el("p", { className: "help", textContent: created(workshop.created) }),
+      facilitatorPart(workshop, false),
       el("div", { className: "facts" },
         copyable(["Join code"], workshop.join_code, "join code", "join-code"),
         copyable(["Join link"], workshop.join_url, "join link"),
@@ -211,8 +228,7 @@
         copyable(["Workshop id"], workshop.id, "workshop id")),
       el("h4", { textContent: "Rooms" }),
       el("ul", { className: "rooms" },
-        ...workshop.rooms.map((room) => roomItem(room, workshop.room_capacity, workshop.join_code))),
-      facilitatorPart(workshop, false));
+        ...workshop.rooms.map((room) => roomItem(room, workshop.room_capacity, workshop.join_code))));
     article.setAttribute("aria-labelledby", headingId);
     return el("li", {}, article);
   }
@@ -242,6 +258,9 @@
       part.append(get, problem);
       return part;
     }
+    const consoleAnchor = el("a", { className: "console-link", href: consoleLink(workshop.id, null),
+      textContent: "Open the facilitator console" });
+    consoleAnchor.setAttribute("aria-label", "Open the facilitator console for " + workshop.title);
     const panelId = "token-" + workshop.id;
     const toggle = el("button", { type: "button", className: "secondary" });
     toggle.setAttribute("aria-controls", panelId);
@@ -256,7 +275,7 @@
     };
     toggle.addEventListener("click", () => show(panel.hidden));
     show(open);
-    part.append(toggle, panel);
+    part.append(consoleAnchor, toggle, panel);
     return part;
   }
 
@@ -276,18 +295,22 @@
       title: $("title").value.trim(),
       rooms,
       room_capacity: Number($("capacity").value),
+      anonymous: form.querySelector("input[name=notes-kind]:checked").value === "anonymous",
     };
+    const agenda = AGENDAS[$("agenda").value];
+    if (agenda) body.agenda = agenda;
     problem.textContent = "";
     form.querySelector("button[type=submit]").disabled = true;
     try {
       const workshop = await api("POST", "/api/workshops", body);
-      localStorage.setItem(FACILITATOR_KEY + workshop.id, workshop.facilitator_token);
+      const token = workshop.facilitator_token;
+      localStorage.setItem(FACILITATOR_KEY + workshop.id, token);
       delete workshop.facilitator_token;
       workshops.unshift(workshop);
       render();
       $("title").value = "";
-      $("w-" + workshop.id).focus();
-      say("Created \u201c" + workshop.title + "\u201d. Its join code is " + workshop.join_code + ".");
+      // The console runs the workshop; this list keeps a link to it.
+      location.assign(consoleLink(workshop.id, token));
     } catch (err) {
       handle(err, problem);
     } finally {

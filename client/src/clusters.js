@@ -17,10 +17,16 @@ const HANDLE_H = 44;
 const SIZE = { noteW: NOTE_W, noteH: NOTE_H, pad: PAD, titleH: TITLE_H, handleH: HANDLE_H };
 const isCluster = (cluster) => cluster instanceof Y.Map && cluster.get("title") instanceof Y.Text;
 
-/** say(message) tells a screen reader what a move did. */
-export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 }, say = () => {} }) {
+/**
+ * say(message) tells a screen reader what a move did. can(action) says
+ * whether "groups" (group, name, move a group) or "notes" may be written
+ * now; call applyAccess() when its answers change.
+ */
+export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 }, say = () => {}, can = () => !readOnly }) {
   const clusters = doc.getMap("clusters");
   const frames = new Map();
+  const mayGroup = () => !readOnly && can("groups");
+  const mayMove = () => !readOnly && (can("notes") || can("groups"));
 
   const members = (cid) => orderedNotes(notes).filter(([, note]) => note.get("cluster") === cid);
 
@@ -98,7 +104,9 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 },
    * of that cluster. Says what it did.
    */
   function dropNote(id, note) {
-    const said = dropOnto(id, note);
+    if (!mayMove()) return "";
+    // While grouping is closed, a drop only moves the note.
+    const said = mayGroup() ? dropOnto(id, note) : "";
     // Whatever the drop did, it leaves nothing over anything.
     const board = layout();
     settleNote(board, id);
@@ -166,7 +174,7 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 },
   }
 
   function startDrag(event, cid, frame) {
-    if (readOnly) return;
+    if (!mayGroup()) return;
     let moved = [0, 0];
     const started = trackDrag(
       event,
@@ -185,7 +193,7 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 },
 
   function onKey(event, cid) {
     const delta = arrowStep(event);
-    if (!delta) return;
+    if (!delta || !mayGroup()) return;
     // One step, or straight on past what is in the way; when nothing is free
     // that way, the group stays where it is and says so.
     const board = layout();
@@ -205,19 +213,29 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 },
 
   function create(cid, cluster) {
     const title = el("input", { class: "cluster-title", "aria-label": "Cluster name", placeholder: "Name this group" });
-    title.readOnly = readOnly;
     const frame = el("section", { class: "cluster", "data-cluster-id": cid });
     const bar = el("div", { class: "cluster-bar" }, title);
+    let handle = null;
     if (!readOnly) {
-      bar.append(el("button", {
+      handle = el("button", {
         type: "button", class: "icon-button", "aria-label": "Move cluster",
         onpointerdown: (event) => startDrag(event, cid, frame),
         onkeydown: (event) => onKey(event, cid),
-      }, el("span", { "aria-hidden": "true" }, "✥"), "Move all"));
+      }, el("span", { "aria-hidden": "true" }, "✥"), "Move all");
+      bar.append(handle);
     }
     frame.append(bar);
     board.prepend(frame);
-    return { frame, title, unbind: bindText(cluster.get("title"), title) };
+    const entry = { frame, title, handle, unbind: bindText(cluster.get("title"), title) };
+    showAccess(entry);
+    return entry;
+  }
+
+  function showAccess(entry) {
+    const open = mayGroup();
+    entry.title.readOnly = !open;
+    entry.title.placeholder = open ? "Name this group" : "";
+    if (entry.handle) entry.handle.hidden = !open;
   }
 
   function render() {
@@ -272,6 +290,7 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 },
   }
 
   function tidy() {
+    if (!mayMove()) return;
     const ordered = orderedNotes(notes);
     const clusterIds = [...clusters.keys()].sort(
       (a, b) => (clusters.get(a).get("created") || 0) - (clusters.get(b).get("created") || 0),
@@ -295,16 +314,35 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 },
 
   /** "Show them": move notes and groups so that nothing lies over anything. */
   function untangleAll() {
+    if (!mayMove()) return 0;
     const moves = untangle(layout());
     apply(moves);
     return moves.size;
   }
 
-  clusters.observeDeep(render);
+  /** Show and allow what can(action) opens now. */
+  function applyAccess() {
+    for (const entry of frames.values()) showAccess(entry);
+  }
+
   // Typing in a note never moves a frame.
-  notes.observeDeep((events) => {
+  const onNotes = (events) => {
     if (!events.every((event) => event.target instanceof Y.Text)) render();
-  });
+  };
+
+  /** Stop following the document and take the frames off the board. */
+  function destroy() {
+    clusters.unobserveDeep(render);
+    notes.unobserveDeep(onNotes);
+    for (const entry of frames.values()) {
+      entry.unbind();
+      entry.frame.remove();
+    }
+    frames.clear();
+  }
+
+  clusters.observeDeep(render);
+  notes.observeDeep(onNotes);
   render();
-  return { dropNote, groups, tidy, boxes, hidden, untangleAll };
+  return { dropNote, groups, tidy, boxes, hidden, untangleAll, applyAccess, destroy };
 }

@@ -26,9 +26,11 @@ function pointerShape(color) {
 /**
  * spaces: {name: {viewport, surface, view}}: where pointers are tracked and
  * drawn (the notes board and the system map). Read-only pages only show.
+ * Returns {destroy}.
  */
 export function cursorLayer(awareness, spaces, readOnly) {
   const shown = new Map();
+  const unlisten = [];
 
   if (!readOnly) {
     let last = 0;
@@ -54,9 +56,16 @@ export function cursorLayer(awareness, spaces, readOnly) {
       timer = setTimeout(send, Math.max(0, wait));
     };
     for (const [space, { viewport }] of Object.entries(spaces)) {
-      viewport.addEventListener("pointermove", (event) => update([space, event.clientX, event.clientY]));
-      viewport.addEventListener("pointerleave", () => update(null));
+      const onMove = (event) => update([space, event.clientX, event.clientY]);
+      const onLeave = () => update(null);
+      viewport.addEventListener("pointermove", onMove);
+      viewport.addEventListener("pointerleave", onLeave);
+      unlisten.push(() => {
+        viewport.removeEventListener("pointermove", onMove);
+        viewport.removeEventListener("pointerleave", onLeave);
+      });
     }
+    unlisten.push(() => clearTimeout(timer));
   }
 
   function render() {
@@ -90,4 +99,13 @@ export function cursorLayer(awareness, spaces, readOnly) {
 
   awareness.on("change", render);
   render();
+  return {
+    /** Stop showing and sending pointers. */
+    destroy() {
+      awareness.off("change", render);
+      for (const stop of unlisten) stop();
+      for (const entry of shown.values()) entry.node.remove();
+      shown.clear();
+    },
+  };
 }

@@ -9,9 +9,11 @@ import * as Y from "yjs";
  * button: the "N notes are hidden under others. Show them" button, hidden
  * while no note is. clusters: the cluster layer (hidden(), untangleAll()).
  * onChange() runs when the set of hidden notes changes; say(message) tells
- * a screen reader what "Show them" did.
+ * a screen reader what "Show them" did. can(action): see notes.js; call
+ * applyAccess() when its answers change.
  */
-export function hiddenNotesButton({ doc, button, clusters, readOnly, onChange, say }) {
+export function hiddenNotesButton({ doc, button, clusters, readOnly, onChange, say, can = () => !readOnly }) {
+  const mayMove = () => !readOnly && (can("notes") || can("groups"));
   let hidden = new Map();
   let timer = 0;
   const label = button.querySelector(".hidden-notes-text");
@@ -26,7 +28,7 @@ export function hiddenNotesButton({ doc, button, clusters, readOnly, onChange, s
     label.textContent = count === 1
       ? "1 note is hidden under others. Show it"
       : `${count} notes are hidden under others. Show them`;
-    button.hidden = readOnly || count === 0;
+    button.hidden = !mayMove() || count === 0;
     onChange();
   }
 
@@ -36,9 +38,15 @@ export function hiddenNotesButton({ doc, button, clusters, readOnly, onChange, s
   };
   doc.getMap("notes").observeDeep(schedule);
   doc.getMap("clusters").observeDeep(schedule);
+  const destroy = () => {
+    doc.getMap("notes").unobserveDeep(schedule);
+    doc.getMap("clusters").unobserveDeep(schedule);
+    clearTimeout(timer);
+  };
 
   if (!readOnly) {
     button.addEventListener("click", () => {
+      if (!mayMove()) return;
       const first = hidden.keys().next().value;
       const moved = clusters.untangleAll();
       say(`Moved ${moved} ${moved === 1 ? "note" : "notes"}. Every note can be seen now.`);
@@ -48,5 +56,8 @@ export function hiddenNotesButton({ doc, button, clusters, readOnly, onChange, s
     });
   }
   update();
-  return { current: () => hidden };
+  const applyAccess = () => {
+    button.hidden = !mayMove() || hidden.size === 0;
+  };
+  return { current: () => hidden, applyAccess, destroy };
 }

@@ -31,18 +31,22 @@ export async function leave(session, provider, local) {
   location.replace(`/join${code}${freed ? "#left" : "#left-offline"}`);
 }
 
-/** The Leave button and its "are you sure" dialog. Read-only pages have no seat to leave. */
-export function leaveButton(session, provider, local, readOnly) {
+/**
+ * The Leave button and its "are you sure" dialog, for the session and board
+ * `connection` holds when it is pressed (connection.js). Read-only pages
+ * have no seat to leave.
+ */
+export function leaveButton(connection) {
   const button = document.getElementById("leave");
   const dialog = document.getElementById("leave-dialog");
   if (!button || !dialog) return;
-  if (readOnly) {
+  if (connection.readOnly) {
     button.remove();
     return;
   }
   const warning = dialog.querySelector(".leave-unsent");
   button.addEventListener("click", () => {
-    warning.hidden = allSent(provider);
+    warning.hidden = !connection.provider || allSent(connection.provider);
     dialog.showModal();
     dialog.querySelector(".stay").focus();
   });
@@ -50,6 +54,6 @@ export function leaveButton(session, provider, local, readOnly) {
   dialog.querySelector(".confirm").addEventListener("click", async (event) => {
     event.currentTarget.disabled = true;
     dialog.querySelector(".leave-progress").textContent = "Leaving…";
-    await leave(session, provider, local);
+    await leave(connection.session, connection.provider, connection.local);
   });
 }

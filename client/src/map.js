@@ -28,7 +28,15 @@ function newId(doc) {
   return `${doc.clientID.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1 }, shown = () => true }) {
+/**
+ * The system map on `canvas`, its arrows and loops listed in `panel`.
+ * can(action) says whether "map" may be written now; call applyAccess()
+ * when its answer changes.
+ */
+export function mapLayer({
+  doc, canvas, panel, hint, readOnly, view = { scale: 1 }, shown = () => true, can = () => !readOnly,
+}) {
+  const mayEdit = () => !readOnly && can("map");
   const nodes = doc.getMap("nodes");
   const links = doc.getMap("links");
   const arrows = svg("svg", { class: "map-arrows", "aria-hidden": "true" });
@@ -56,6 +64,7 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
   }
 
   function addFactor() {
+    if (!mayEdit()) return;
     const id = newId(doc);
     const count = nodes.size;
     const factor = new Y.Map();
@@ -73,7 +82,7 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
 
   function moveFactor(id, x, y) {
     const factor = nodes.get(id);
-    if (!(factor instanceof Y.Map)) return;
+    if (!(factor instanceof Y.Map) || !mayEdit()) return;
     doc.transact(() => {
       factor.set("x", Math.max(0, Math.round(x)));
       factor.set("y", Math.max(0, Math.round(y)));
@@ -81,6 +90,7 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
   }
 
   function startDrag(event, id, box) {
+    if (!mayEdit()) return;
     const factor = nodes.get(id);
     liveDrag(
       event,
@@ -111,6 +121,7 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
   }
 
   function chooseEnd(id) {
+    if (!mayEdit()) return;
     if (linkFrom === null) {
       linkFrom = id;
       announce(nextStep(id));
@@ -143,7 +154,7 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
     if (linkFrom !== null) {
       [icon, text] = ["➝", nextStep(linkFrom)];
     } else if (nodes.size === 0) {
-      [icon, text] = readOnly
+      [icon, text] = !mayEdit()
         ? ["🔁", "No factors yet: the map appears here as people make it"]
         : ["➕", "Tap Add factor to write a cause or an effect"];
     }
@@ -169,13 +180,14 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
         const label = el("textarea", {
           class: "factor-label", "aria-label": "Factor name", placeholder: readOnly ? "" : PLACEHOLDER,
         });
-        label.readOnly = readOnly;
+        label.readOnly = !mayEdit();
         const box = el("article", { class: "factor", "data-factor-id": id });
         const overview = el("button", { type: "button", class: "factor-overview", onclick: () => zoomInOn(id) });
         box.append(overview);
         let arrow = null;
+        let handle = null;
         if (!readOnly) {
-          box.append(el(
+          handle = el(
             "button",
             {
               type: "button",
@@ -187,7 +199,8 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
             },
             el("span", { "aria-hidden": "true" }, "✥"),
             "Move",
-          ));
+          );
+          box.append(handle);
         }
         if (!readOnly) {
           arrow = el("button", { type: "button", class: "icon-button factor-arrow", onclick: () => chooseEnd(id) });
@@ -195,8 +208,9 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
         }
         box.append(label);
         canvas.append(box);
-        entry = { box, label, arrow, overview, unbind: bindText(factor.get("label"), label) };
+        entry = { box, label, arrow, handle, overview, unbind: bindText(factor.get("label"), label) };
         rendered.set(id, entry);
+        showFactorAccess(entry);
       }
       entry.box.style.left = `${factor.get("x") || 0}px`;
       entry.box.style.top = `${factor.get("y") || 0}px`;
@@ -260,20 +274,27 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
     const view = { group, path, mark, caption, item, text };
     if (!readOnly) {
       const yLink = () => links.get(id);
+      const edit = (fn) => () => {
+        if (mayEdit()) fn();
+      };
       view.polarity = el("button", {
         type: "button", class: "icon-button",
-        onclick: () => yLink().set("polarity", yLink().get("polarity") === "-" ? "+" : "-"),
+        onclick: edit(() => yLink().set("polarity", yLink().get("polarity") === "-" ? "+" : "-")),
       });
       view.delay = el("button", {
         type: "button", class: "icon-button",
-        onclick: () => yLink().set("delay", !yLink().get("delay")),
+        onclick: edit(() => yLink().set("delay", !yLink().get("delay"))),
       });
       view.remove = el("button", {
-        type: "button", class: "icon-button", onclick: () => links.delete(id),
+        type: "button", class: "icon-button", onclick: edit(() => links.delete(id)),
       }, el("span", { "aria-hidden": "true" }, "🗑"), "Delete");
       view.label = el("input", { class: "link-label", placeholder: "Label (optional)", maxlength: "60" });
-      view.label.addEventListener("input", () => yLink().set("label", view.label.value));
-      item.append(el("div", { class: "link-controls" }, view.polarity, view.delay, view.remove), view.label);
+      view.label.addEventListener("input", () => {
+        if (mayEdit()) yLink().set("label", view.label.value);
+      });
+      view.controls = el("div", { class: "link-controls" }, view.polarity, view.delay, view.remove);
+      item.append(view.controls, view.label);
+      showLinkAccess(view);
     }
     return view;
   }
@@ -321,7 +342,7 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
 
       const ends = `${labelOf(link.from)} to ${labelOf(link.to)}`;
       view.text.textContent = `${labelOf(link.from)} → ${labelOf(link.to)} (${sign})${link.delay ? ", with a delay" : ""}${link.label ? `: ${link.label}` : ""}`;
-      if (!readOnly) {
+      if (view.polarity) {
         view.polarity.textContent = link.polarity === "-" ? "Make +" : "Make −";
         view.polarity.setAttribute("aria-label", `Make ${link.polarity === "-" ? "positive" : "negative"}: ${ends}`);
         view.delay.textContent = link.delay ? "No delay" : "Delay";
@@ -417,6 +438,40 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
     renderHint();
   }
 
+  function showFactorAccess(entry) {
+    const open = mayEdit();
+    entry.label.readOnly = !open;
+    entry.label.placeholder = open ? PLACEHOLDER : "";
+    if (entry.handle) entry.handle.hidden = !open;
+    if (entry.arrow) entry.arrow.hidden = !open;
+    entry.box.classList.toggle("view-only", !open);
+  }
+
+  function showLinkAccess(view) {
+    const open = mayEdit();
+    view.controls.hidden = !open;
+    view.label.hidden = !open;
+  }
+
+  /** Show and allow what can("map") opens now. */
+  function applyAccess() {
+    if (!mayEdit() && linkFrom !== null) linkFrom = null;
+    for (const entry of rendered.values()) showFactorAccess(entry);
+    for (const view of linkViews.values()) if (view.controls) showLinkAccess(view);
+    renderHint();
+    renderFactors();
+  }
+
+  /** Stop following the document and take the map off the canvas. */
+  function destroy() {
+    nodes.unobserveDeep(render);
+    links.unobserveDeep(render);
+    for (const entry of rendered.values()) entry.unbind();
+    rendered.clear();
+    linkViews.clear();
+    canvas.replaceChildren();
+  }
+
   nodes.observeDeep(render);
   links.observeDeep(render);
   render();
@@ -426,5 +481,5 @@ export function mapLayer({ doc, canvas, panel, hint, readOnly, view = { scale: 1
     view.shown?.();
   }
 
-  return { addFactor, contentSize, show };
+  return { addFactor, contentSize, show, applyAccess, destroy };
 }

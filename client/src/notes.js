@@ -100,12 +100,18 @@ const PLACE_KEYS = ["x", "y", "placed", "cluster"];
 /**
  * obstacles() gives every note and group frame as a plain box (a note's with
  * its id): a new note is placed clear of them all. floating() gives the
- * buttons that float over the board's edges, in board units.
+ * buttons that float over the board's edges, in board units. can(action)
+ * says whether "notes" (write, colour, delete, add) or "groups" may be
+ * written now; call applyAccess() when its answers change.
  */
 export function noteLayer({
   doc, notes, board, readOnly, onChange, onDrop, view = { scale: 1 }, obstacles = () => [], floating = () => [],
+  can = () => !readOnly,
 }) {
   const rendered = new Map();
+  const mayEdit = () => !readOnly && can("notes");
+  // Moving a note is how it is grouped, so either action allows it.
+  const mayMove = () => !readOnly && (can("notes") || can("groups"));
 
   function move(note, x, y) {
     doc.transact(() => {
@@ -117,7 +123,7 @@ export function noteLayer({
   }
 
   function startDrag(event, id, note, node) {
-    if (readOnly) return;
+    if (!mayMove()) return;
     liveDrag(
       event,
       () => view.scale,
@@ -132,6 +138,7 @@ export function noteLayer({
   }
 
   function onHandleKey(event, id, note) {
+    if (!mayMove()) return;
     if (event.key === "Enter") {
       // The keyboard's "drop": group with the note underneath, or leave a group.
       event.preventDefault();
@@ -169,7 +176,7 @@ export function noteLayer({
         el("button", {
           type: "button", class: "swatch", "data-color": color, style: `background: ${color}`,
           onclick: () => {
-            note.set("color", color);
+            if (mayEdit()) note.set("color", color);
             show(false);
             toggle.focus();
           },
@@ -195,7 +202,7 @@ export function noteLayer({
       "aria-label": "Note text",
       placeholder: readOnly ? "" : kind === "emoji" || kind === "sketch" ? "Add words (optional)" : "Write your idea",
     });
-    text.readOnly = readOnly;
+    text.readOnly = !mayEdit();
     const node = el("article", { class: `note kind-${kind === "emoji" || kind === "sketch" ? kind : "text"}`, "data-note-id": id });
     const readAloud = el(
       "button",
@@ -206,6 +213,7 @@ export function noteLayer({
     );
     const controls = el("div", { class: "note-controls" }, readAloud);
     const emoji = note.get("emoji");
+    const edits = {};
     let picture = null;
     if (kind === "emoji" && PICTURE_NAMES.has(emoji)) {
       picture = el("div", { class: "note-picture", role: "img", "aria-label": PICTURE_NAMES.get(emoji) }, emoji);
@@ -232,17 +240,38 @@ export function noteLayer({
           type: "button",
           class: "icon-button",
           "aria-label": "Delete note",
-          onclick: () => notes.delete(id),
+          onclick: () => {
+            if (mayEdit()) notes.delete(id);
+          },
         },
         el("span", { "aria-hidden": "true" }, "🗑"),
         "Delete",
       );
-      controls.append(colourPicker(note, node), remove);
+      const colour = colourPicker(note, node);
+      controls.append(colour, remove);
       node.append(handle);
+      Object.assign(edits, { handle, colour, remove });
     }
     if (picture) node.append(picture);
     node.append(text, controls);
-    return { node, text, unbind: bindText(note.get("text"), text) };
+    const entry = { node, text, kind, ...edits, unbind: bindText(note.get("text"), text) };
+    showAccess(entry);
+    return entry;
+  }
+
+  function showAccess(entry) {
+    if (readOnly) return;
+    const edit = mayEdit();
+    entry.text.readOnly = !edit;
+    entry.text.placeholder = !edit ? "" : entry.kind === "emoji" || entry.kind === "sketch"
+      ? "Add words (optional)" : "Write your idea";
+    entry.handle.hidden = !mayMove();
+    entry.colour.hidden = !edit;
+    entry.remove.hidden = !edit;
+    if (!edit) {
+      const palette = entry.node.querySelector(".note-palette");
+      if (palette) palette.hidden = true;
+    }
   }
 
   function place(entry, note) {
@@ -334,6 +363,7 @@ export function noteLayer({
 
   function settleOwn() {
     settling = 0;
+    if (!mayMove()) return;
     const placed = orderedNotes(notes).filter(([, note]) => note.get("placed"));
     placed.forEach(([id, note], index) => {
       if (!own.has(id) || note.get("cluster")) return;
@@ -349,16 +379,18 @@ export function noteLayer({
   }
 
   // Never inside the observer: a change to the doc waits for the next task.
-  notes.observeDeep((events) => {
+  const watchOwn = (events) => {
     if (settling || !own.size) return;
     const moved = (event) =>
       event.target === notes ||
       (event.target instanceof Y.Map && PLACE_KEYS.some((key) => event.keysChanged.has(key)));
     if (events.some(moved)) settling = setTimeout(settleOwn, 0);
-  });
+  };
+  notes.observeDeep(watchOwn);
 
   /** Add a note: a text note, a picture note ({emoji}) or a sketch note ({strokes}). */
   function add({ emoji = "", strokes = null } = {}) {
+    if (!mayEdit()) return;
     const id = `${doc.clientID.toString(36)}-${Date.now().toString(36)}`;
     const spot = freeSpot(obstacles(), { w: NOTE_W, h: NOTE_H }, { area: inView() });
     const note = new Y.Map();
@@ -383,7 +415,24 @@ export function noteLayer({
     else entry?.node.querySelector(".note-handle")?.focus();
   }
 
+  /** Show and allow what can(action) opens now. */
+  function applyAccess() {
+    for (const entry of rendered.values()) showAccess(entry);
+  }
+
+  /** Stop following the document and take the notes off the board. */
+  function destroy() {
+    notes.unobserveDeep(render);
+    notes.unobserveDeep(watchOwn);
+    clearTimeout(settling);
+    for (const entry of rendered.values()) {
+      entry.unbind();
+      entry.node.remove();
+    }
+    rendered.clear();
+  }
+
   notes.observeDeep(render);
   render();
-  return { add };
+  return { add, applyAccess, destroy };
 }

@@ -1,0 +1,203 @@
+// One room on the wall: its board, drawn read only by the tablets' own
+// layers (notes, groups, the system map) and scaled to fit its tile, with
+// the room's name, prompt, phase, lock, people and counts around it.
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+import { el } from "../dom.js";
+import { noteLayer, orderedNotes } from "../notes.js";
+import { clusterLayer } from "../clusters.js";
+import { mapLayer, FACTOR_W, FACTOR_H, OVERVIEW_BELOW } from "../map.js";
+import { boundsOf, fitView } from "./layout.js";
+import { formatClock, STATE_WORDS, timerNow } from "../console/clock.js";
+import { phaseOf, iconOf } from "../console/phases.js";
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+/** The map's layer wants a panel with its lists; the wall shows none of it. */
+function hiddenPanel() {
+  return el("div", {},
+    el("p", { id: "loop-count" }), el("ul", { id: "loop-list" }),
+    el("p", { id: "link-count" }), el("ul", { id: "link-list" }));
+}
+
+/**
+ * A tile for room `id`; onOpen() fills the wall with it. update(state, people)
+ * shows the server's state; tick(now) the timer.
+ */
+export function roomTile({ serverUrl, token, id, onOpen }) {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(serverUrl, id, doc, { params: { token } });
+  // Read only: the wall announces no presence (the server would drop it anyway).
+  provider.awareness.setLocalState(null);
+
+  const name = el("h2", { class: "tile-name", id: `tile-name-${id}` });
+  const phase = el("span", { class: "tile-phase" });
+  const lock = el("span", { class: "tile-lock", hidden: "" }, "🔒 Locked");
+  const spot = el("span", { class: "tile-spot", hidden: "" }, "★ Spotlight");
+  const prompt = el("p", { class: "tile-prompt" });
+  const surface = el("div", { class: "tile-surface" });
+  const mapSurface = el("div", { class: "tile-surface tile-map" });
+  const board = el("div", { class: "tile-board" }, surface, mapSurface);
+  // Nothing in a tile's board takes the keyboard or a tap: the tile is one button.
+  board.inert = true;
+  const empty = el("p", { class: "tile-empty", hidden: "" });
+  const counts = {
+    people: el("span", { class: "count" }),
+    notes: el("span", { class: "count" }),
+    groups: el("span", { class: "count" }),
+    factors: el("span", { class: "count" }),
+  };
+  const timer = el("span", { class: "tile-timer" });
+  const status = el("span", { class: "tile-status", hidden: "" });
+  const open = el("button", { type: "button", class: "tile-open", onclick: () => onOpen(id) });
+  const node = el("section", { class: "tile", "data-room": id, "aria-labelledby": name.id },
+    el("div", { class: "tile-head" }, name, el("span", { class: "tile-badges" }, spot, lock, phase)),
+    prompt,
+    el("div", { class: "tile-body" }, board, empty),
+    el("div", { class: "tile-foot" }, counts.people, counts.notes, counts.groups, counts.factors, timer, status),
+    open);
+
+  const notes = doc.getMap("notes");
+  const view = { scale: 1, x: 0, y: 0 };
+  const mapView = { scale: 1, x: 0, y: 0, centreOn() {} };
+  const clusters = clusterLayer({ doc, notes, board: surface, readOnly: true, view });
+  let showMap = false;
+  let opens = null; // what the room's phase opens, or null (everything)
+  let maxScale = 1;
+
+  const map = mapLayer({
+    doc, canvas: mapSurface, panel: hiddenPanel(), hint: null, readOnly: true, view: mapView, shown: () => showMap,
+  });
+
+  function groupCount() {
+    const used = new Set();
+    for (const note of notes.values()) if (note instanceof Y.Map && note.get("cluster")) used.add(note.get("cluster"));
+    let n = 0;
+    for (const [cid, cluster] of doc.getMap("clusters").entries()) if (cluster instanceof Y.Map && used.has(cid)) n += 1;
+    return n;
+  }
+  const factorBoxes = () => [...doc.getMap("nodes").values()].filter((f) => f instanceof Y.Map)
+    .map((f) => ({ x: f.get("x") || 0, y: f.get("y") || 0, w: FACTOR_W, h: FACTOR_H }));
+
+  function fit() {
+    const width = board.clientWidth;
+    const height = board.clientHeight;
+    if (!width || !height) return;
+    const place = (target, boxes, fitted) => {
+      Object.assign(fitted, fitView(boundsOf(boxes), width, height, maxScale));
+      target.style.transform = `translate(${fitted.x}px, ${fitted.y}px) scale(${fitted.scale})`;
+    };
+    if (showMap) {
+      place(mapSurface, factorBoxes(), mapView);
+      mapSurface.style.setProperty("--zoom", String(mapView.scale));
+      mapSurface.classList.toggle("zoomed-out", mapView.scale < OVERVIEW_BELOW);
+    } else {
+      place(surface, clusters.boxes(), view);
+    }
+  }
+
+  // Counts and the fit follow the doc at most once a frame.
+  let frame = 0;
+  function refresh() {
+    frame = 0;
+    const noteCount = orderedNotes(notes).length;
+    const factorCount = factorBoxes().length;
+    // The map shows while the phase opens the map and not the notes, or when there is only a map.
+    const wantMap = opens ? opens.includes("map") && !opens.includes("notes") : false;
+    const nextMap = factorCount > 0 && (wantMap || noteCount === 0);
+    if (nextMap !== showMap) {
+      showMap = nextMap;
+      if (showMap) map.show();
+    }
+    surface.hidden = showMap;
+    mapSurface.hidden = !showMap;
+    counts.notes.textContent = `📝 ${plural(noteCount, "note", "notes")}`;
+    counts.groups.textContent = `🗂️ ${plural(groupCount(), "group", "groups")}`;
+    counts.factors.textContent = `🔁 ${plural(factorCount, "factor", "factors")}`;
+    empty.hidden = noteCount > 0 || factorCount > 0;
+    empty.textContent = "No notes yet";
+    fit();
+  }
+  const later = () => {
+    if (!frame) frame = requestAnimationFrame(refresh);
+  };
+  noteLayer({ doc, notes, board: surface, readOnly: true, view, obstacles: clusters.boxes, onChange: later });
+  doc.getMap("clusters").observeDeep(later);
+  doc.getMap("nodes").observeDeep(later);
+  new ResizeObserver(later).observe(board);
+
+  // People here: the facilitator's live list when there is one, else the room's presence.
+  let people = null;
+  let presence = true; // an observer's socket carries no presence: then the count is left out
+  function showPeople() {
+    counts.people.hidden = !people && !presence;
+    let here;
+    if (people) {
+      here = people.filter((p) => p.room === id && p.online).length;
+    } else {
+      here = 0;
+      for (const state of provider.awareness.getStates().values()) if (state.user) here += 1;
+    }
+    counts.people.textContent = `👥 ${here} here`;
+  }
+  provider.awareness.on("change", showPeople);
+
+  provider.on("status", ({ status: state }) => {
+    status.hidden = state === "connected";
+    status.textContent = state === "connecting" ? "Connecting…" : "Reconnecting…";
+  });
+  provider.on("connection-close", (event) => {
+    if (event && event.code >= 4400 && event.code < 4500) {
+      status.hidden = false;
+      status.textContent = event.reason || "This link no longer opens this room.";
+    }
+  });
+
+  function update(state, room, list, withPresence = true) {
+    people = list;
+    presence = withPresence;
+    name.textContent = room.name;
+    open.setAttribute("aria-label", `Show ${room.name} on the whole wall`);
+    const current = room.phase ? phaseOf(state, room.phase) : null;
+    phase.textContent = current ? `${iconOf(current.icon)} ${current.title}` : "";
+    phase.hidden = !current;
+    opens = current ? current.open : null;
+    lock.hidden = !room.locked;
+    node.classList.toggle("locked", Boolean(room.locked));
+    const spotlit = Boolean(state.spotlight && state.spotlight.room === id);
+    spot.hidden = !spotlit;
+    node.classList.toggle("spotlit", spotlit);
+    prompt.textContent = room.prompt || "";
+    prompt.hidden = !room.prompt;
+    showPeople();
+    later();
+  }
+
+  let shownTimer = true;
+  function tick(state, nowMs, alwaysShow) {
+    const room = state.rooms[id];
+    const now = timerNow(room && room.timer, nowMs);
+    shownTimer = alwaysShow && now.state !== "stopped";
+    timer.hidden = !shownTimer;
+    timer.dataset.state = now.state;
+    const text = now.state === "ended" ? "⏱ Time is up"
+      : `⏱ ${formatClock(now.left)}${now.state === "paused" ? ` ${STATE_WORDS.paused.toLowerCase()}` : ""}`;
+    if (timer.textContent !== text) timer.textContent = text;
+  }
+
+  /** Filling the wall: bigger notes (up to 125 %, as on a projector). */
+  function setFocused(focused) {
+    maxScale = focused ? 1.25 : 1;
+    node.classList.toggle("focused", focused);
+    open.hidden = focused;
+    later();
+  }
+
+  function destroy() {
+    provider.destroy();
+    doc.destroy();
+    node.remove();
+  }
+
+  return { node, update, tick, setFocused, destroy, open };
+}
