@@ -81,6 +81,10 @@ TARGETS_TOO_SMALL = """async () => {
   await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
   return [...document.querySelectorAll("button, input, textarea, select, a[href]")]
     .filter((node) => node.checkVisibility())
+    // A check box or radio button is also pressed through its label, the bigger target.
+    .filter((node) => !(["checkbox", "radio"].includes(node.type) && [...(node.labels || [])]
+      .map((label) => label.getBoundingClientRect())
+      .some((box) => box.width >= 44 && box.height >= 44)))
     .map((node) => [node.getAttribute("aria-label") || node.textContent.trim(),
                     node.getBoundingClientRect()])
     .filter(([, box]) => box.width < 44 || box.height < 44)

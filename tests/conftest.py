@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pycrdt import Map
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from board_server.client import post_json
+from board_server.client import BoardClient, post_json
 from board_server.config import Config
 from board_server.server import build_server
 from board_server.services import Services
@@ -187,3 +188,47 @@ async def private_redis(tmp_path: Path) -> AsyncIterator[Any]:
         yield server
     finally:
         await server.stop()
+
+
+@dataclass
+class LiveRoom:
+    """Two synced participants in room r1 with one note on the board."""
+
+    server: RunningServer
+    workshop: dict[str, Any]
+    a: BoardClient
+    b: BoardClient
+
+    def url(self, token: str | None, workshop_id: str | None = None, room: str = "r1") -> str:
+        wid = workshop_id or self.workshop["id"]
+        query = f"?token={token}" if token is not None else ""
+        return f"{self.server.ws_url}/ws/{wid}/{room}{query}"
+
+    async def token(self) -> str:
+        joined = await self.server.join(self.workshop["join_code"], "Mallory", room="r1")
+        token: str = joined["token"]
+        return token
+
+    async def still_serves(self, marker: str) -> None:
+        """A writes a new note, B receives it, and the first note is intact."""
+        self.a.doc.get("notes", type=Map)[marker] = "after"
+        notes_b = self.b.doc.get("notes", type=Map)
+        await self.b.wait_until(lambda: notes_b.get(marker) == "after", timeout=5)
+        assert notes_b.get("first") == "kept"
+        assert not self.a.closed.is_set() and not self.b.closed.is_set()
+
+
+@pytest.fixture
+async def live(server: RunningServer, workshop: dict[str, Any]) -> AsyncIterator[LiveRoom]:
+    a = await BoardClient.join(server.http_url, workshop["join_code"], "A", room="r1")
+    b = await BoardClient.join(server.http_url, workshop["join_code"], "B", room="r1")
+    try:
+        await a.wait_synced()
+        await b.wait_synced()
+        a.doc.get("notes", type=Map)["first"] = "kept"
+        notes_b = b.doc.get("notes", type=Map)
+        await b.wait_until(lambda: notes_b.get("first") == "kept", timeout=5)
+        yield LiveRoom(server, workshop, a, b)
+    finally:
+        await a.close()
+        await b.close()
