@@ -339,13 +339,15 @@ class CommandHub:
                 return outcome.control
         raise BoardError("conflict", "Another change came first; try again.")
 
-    async def _audit_only(self, workshop: Workshop, actor: str, action: str, detail: str) -> None:
+    async def _audit_only(
+        self, workshop: Workshop, actor: str, action: str, detail: str, room: str | None = None
+    ) -> None:
         """Keep an audit entry for an action that changes seats, not the control state."""
         for _ in range(CAS_ATTEMPTS):
             stored = await self._store.get_control(workshop.id)
             version = stored.version if stored else 0
             data = stored.data if stored else Control().to_bytes()
-            entry = AuditEntry(self._clock(), "facilitator", actor, action, None, detail)
+            entry = AuditEntry(self._clock(), "facilitator", actor, action, room, detail)
             if await self._store.put_control(workshop.id, version, data, entry):
                 await self._announce(workshop.id, version + 1, data, entry)
                 return
@@ -456,7 +458,7 @@ class CommandHub:
                 WorkshopEvent(workshop.id, MOVED, {"participant": participant.id, "room": room.id})
             )
             detail = f"{participant.name} to {room.name}"
-            await self._audit_only(workshop, actor, "participant.move", detail)
+            await self._audit_only(workshop, actor, "participant.move", detail, room.id)
         return {"participant": participant.id, "room": room.id}
 
     async def _shuffle(self, workshop: Workshop, actor: str) -> dict[str, Any]:
@@ -478,11 +480,12 @@ class CommandHub:
 
     async def _remove(self, workshop: Workshop, actor: str, args: dict[str, Any]) -> dict[str, Any]:
         participant = await self._seated(workshop, args)
+        left_room = participant.room_id
         await self._store.leave(workshop.id, participant.id, self._clock())
         await self._bus.publish_event(
             WorkshopEvent(workshop.id, REMOVED, {"participant": participant.id})
         )
-        await self._audit_only(workshop, actor, "participant.remove", participant.name)
+        await self._audit_only(workshop, actor, "participant.remove", participant.name, left_room)
         return {}
 
     def _participant_peers(self, workshop_id: str, participant_id: str) -> list[Peer]:
@@ -511,8 +514,11 @@ class CommandHub:
         for peer in peers:
             if peer.session.commands:
                 peer.send(frame)
-            if peer in listeners and not isinstance(peer.owner, Room):
-                listeners[peer] = room_id
+            if isinstance(peer.owner, Lobby):
+                # The workshop socket stays open and now speaks for the new room.
+                peer.owner.room_id = room_id
+                if peer in listeners:
+                    listeners[peer] = room_id
             elif isinstance(peer.owner, Room) and peer.owner.key.room_id != room_id:
                 peer.close(Close.FORBIDDEN, "You have moved to another room.")
 

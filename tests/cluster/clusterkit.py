@@ -132,6 +132,24 @@ async def connect_board(http_url: str, workshop_id: str, room: str, token: str) 
     return client
 
 
+async def open_channel(
+    http_url: str, workshop_id: str, room: str | None, token: str, **kwargs: Any
+) -> BoardClient:
+    """A client that speaks the command channel through ``http_url`` (room None: the
+    workshop socket alone); returns once its hello is answered and, on a board, synced."""
+    client = BoardClient(http_url, workshop_id, room, token, commands=True, **kwargs)
+    client.start()
+    try:
+        async with asyncio.timeout(10):
+            await client.said_hello.wait()
+            if room is not None:
+                await client.synced.wait()
+    except BaseException:
+        await client.close()
+        raise
+    return client
+
+
 def notes(client: BoardClient) -> dict[str, Any]:
     """The board's ``notes`` map as plain values."""
     found: dict[str, Any] = client.doc.get("notes", type=Map).to_py()
