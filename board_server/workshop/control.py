@@ -9,6 +9,8 @@ result (compare-and-set, with an audit entry) and pushes it.
 
 from __future__ import annotations
 
+import math
+
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -138,7 +140,7 @@ def _text(args: dict[str, Any], key: str, limit: int, *, required: bool = True) 
 
 def _seconds(args: dict[str, Any], low: int, high: int) -> int:
     value = args.get("seconds")
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value != value:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
         raise BoardError("invalid", "'seconds' must be a number.")
     seconds = round(value)
     if not low <= seconds <= high or seconds == 0:

@@ -273,7 +273,8 @@ class CommandHub:
             raise BoardError("not_found", "This workshop no longer exists.")
         session = peer.session
         if cmd == "hello":
-            if args.get("v") != 1:
+            version = args.get("v")
+            if not isinstance(version, int) or isinstance(version, bool) or version != 1:
                 raise BoardError("invalid", "This server speaks version 1: send {'v': 1}.")
             control = await self.prepare(workshop_id)
             peer.hello()
@@ -351,6 +352,11 @@ class CommandHub:
             if await self._store.put_control(workshop.id, version, data, entry):
                 await self._announce(workshop.id, version + 1, data, entry)
                 return
+        logger.warning(
+            "no audit entry for %s in workshop %s: the control state kept changing",
+            action,
+            workshop.id,
+        )
 
     async def _announce(
         self, workshop_id: str, version: int, data: bytes, entry: AuditEntry | None
@@ -475,7 +481,8 @@ class CommandHub:
                 WorkshopEvent(workshop.id, MOVED, {"participant": participant.id, "room": target})
             )
         sizes = Counter(plan.values())
-        await self._audit_only(workshop, actor, "rooms.shuffle", f"{moved} people moved")
+        moved_text = "1 person moved" if moved == 1 else f"{moved} people moved"
+        await self._audit_only(workshop, actor, "rooms.shuffle", moved_text)
         return {"moved": moved, "sizes": {r.id: sizes.get(r.id, 0) for r in workshop.rooms}}
 
     async def _remove(self, workshop: Workshop, actor: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -364,11 +364,12 @@ async def test_answerable_bad_requests_get_invalid_and_change_nothing(
         assert await next_command_message(ws) == {
             "re": 1, "ok": False, "error": "invalid", "detail": "Say hello first.",
         }  # fmt: skip
-        await ws.send(request_frame(2, "hello", {"v": 2}))
-        assert await next_command_message(ws) == {
-            "re": 2, "ok": False, "error": "invalid",
-            "detail": "This server speaks version 1: send {'v': 1}.",
-        }  # fmt: skip
+        for version in (2, True, 1.0):
+            await ws.send(request_frame(2, "hello", {"v": version}))
+            assert await next_command_message(ws) == {
+                "re": 2, "ok": False, "error": "invalid",
+                "detail": "This server speaks version 1: send {'v': 1}.",
+            }  # fmt: skip
         # Still not said hello: the failed one does not count.
         await ws.send(request_frame(3, "banner.set", {"text": "x"}))
         assert (await next_command_message(ws))["detail"] == "Say hello first."
