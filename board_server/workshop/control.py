@@ -10,7 +10,6 @@ result (compare-and-set, with an audit entry) and pushes it.
 from __future__ import annotations
 
 import math
-
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any

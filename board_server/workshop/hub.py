@@ -281,6 +281,8 @@ class CommandHub:
             scope = room_id if session.role is Role.PARTICIPANT else None
             listeners = self._listeners.setdefault(workshop_id, weakref.WeakKeyDictionary())
             listeners[peer] = scope
+            # Its first list of who is here (after this reply, with the others').
+            self._people_soon(workshop_id)
             return {
                 "v": 1,
                 "server_time": self._clock(),
@@ -545,7 +547,8 @@ class CommandHub:
     def _people_soon(self, workshop_id: str) -> None:
         if workshop_id in self._people_due:
             return
-        if not any(p.session.role is Role.FACILITATOR for p in self._live_listeners(workshop_id)):
+        listening = {p.session.role for p in self._live_listeners(workshop_id)}
+        if listening.isdisjoint({Role.FACILITATOR, Role.PARTICIPANT, Role.VIEWER}):
             return
         self._people_due.add(workshop_id)
         self._spawn(self._push_people(workshop_id), f"push people {workshop_id}")
@@ -559,6 +562,28 @@ class CommandHub:
         if workshop is not None:
             people = await self._people(workshop)
             self._push(workshop_id, "people", {"people": people}, role=Role.FACILITATOR)
+            self._push_here(workshop_id, people)
+
+    def _push_here(self, workshop_id: str, people: list[dict[str, Any]]) -> None:
+        """Who is here, for the tablets' list: a participant gets the names of
+        who is online in its room, a viewer in every room; no ids, and nothing
+        for observers. Tablets never send names in awareness, whose client id
+        also marks their edits (docs/protocol.md)."""
+        here = [
+            {"name": p["name"], "room": p["room"], "online": True} for p in people if p["online"]
+        ]
+        frames: dict[str | None, Frame] = {}
+        for peer, scope in self._live_listeners(workshop_id).items():
+            role = peer.session.role
+            if role is Role.VIEWER:
+                scope = None
+            elif role is not Role.PARTICIPANT or scope is None:
+                continue
+            frame = frames.get(scope)
+            if frame is None:
+                shown = [p for p in here if scope is None or p["room"] == scope]
+                frame = frames[scope] = Frame(encode_push("people", {"people": shown}))
+            peer.send(frame)
 
     async def people_changed(self, workshop_id: str) -> None:
         """Someone joined or left: every process's facilitators get the new list."""

@@ -131,8 +131,8 @@ async def closed(client: BoardClient) -> tuple[int | None, str]:
 
 
 def events(client: BoardClient) -> list[str]:
-    """The pushes a client received, by name, without the state pushes."""
-    return [push["event"] for push in client.pushes if push["event"] != "state"]
+    """The pushes a client received, by name, without the state and who-is-here pushes."""
+    return [push["event"] for push in client.pushes if push["event"] not in ("state", "people")]
 
 
 # Moves.
@@ -360,12 +360,25 @@ async def test_the_people_list_follows_joins_connections_and_disconnections(
     everyone[2] = person(ann, online=False)
     await facilitator.wait_push("people", lambda d: d["people"] == everyone)
     assert (await ok(facilitator, "people"))["people"] == everyone
-    # Only facilitators get the list: Cleo's own connection pushes a new one.
+    # Cleo's tablet is told who is online in her room, by name only; a
+    # viewer, in every room; an observer, nothing.
     cleos = await hall.open(cleo.token, "r1")
     everyone[1] = person(cleo, online=True)
     await facilitator.wait_push("people", lambda d: d["people"] == everyone)
-    await ok(cleos, "state")
-    assert events(cleos) == []
+    cleo_here = [{"name": "Cleo", "room": "r1", "online": True}]
+    await cleos.wait_push("people", lambda d: d["people"] == cleo_here)
+    viewer = await hall.open(await hall.server.role_token(hall.workshop, "viewer"), None)
+    observer = await hall.open(await hall.server.role_token(hall.workshop, "observer"), None)
+    anns = await hall.open(ann.token, "r2")
+    ann_here = [{"name": "Ann", "room": "r2", "online": True}]
+    await anns.wait_push("people", lambda d: d["people"] == ann_here)
+    await viewer.wait_push("people", lambda d: d["people"] == cleo_here + ann_here)
+    await cleos.wait_push("people", lambda d: d["people"] == cleo_here)
+    await ok(observer, "state")
+    assert [push["event"] for push in observer.pushes if push["event"] != "state"] == []
+    # Never a name from another room, never an id.
+    told = [entry for p in cleos.pushes if p["event"] == "people" for entry in p["data"]["people"]]
+    assert told and all(entry == cleo_here[0] for entry in told)
 
 
 # The spotlight.
