@@ -41,6 +41,10 @@ class RoomBoard {
     this.doc = new Y.Doc();
     this.local = keepLocal ? new IndexeddbPersistence(`board:${session.workshop.id}:${roomId}`, this.doc) : null;
     const scheme = location.protocol === "https:" ? "wss" : "ws";
+    // Awareness carries a pointer and never a name: its client id is the
+    // document's, which marks every edit this tablet makes, so a name there
+    // would tie each note to a person for anyone in the room. Who is here
+    // comes from the server instead (the "people" push).
     this.provider = new WebsocketProvider(`${scheme}://${location.host}/ws/${session.workshop.id}`, roomId, this.doc, {
       params: { token: session.token },
     });
@@ -63,7 +67,8 @@ class RoomBoard {
 /**
  * Events: "board" (the board on screen changed: own room, another room in
  * the spotlight, or a new room after a move), "state" (the workshop state),
- * "access" (some canWrite answer changed), "status" ({status}: the own
+ * "access" (some canWrite answer changed), "people" (who is online: names
+ * and rooms, from the server), "status" ({status}: the own
  * socket), "refused" ({code, reason}), "moved" ({room, name}), "removed".
  */
 export class Connection extends Emitter {
@@ -77,7 +82,12 @@ export class Connection extends Emitter {
     this.detach = () => {};
     this.stopped = false;
     this.accessKey = "";
+    this.people = [];
     this.channel.on("state", () => this.onState());
+    this.channel.on("people", ({ people }) => {
+      this.people = Array.isArray(people) ? people : [];
+      this.emit("people", this.people);
+    });
     this.channel.on("moved", (data) => this.afterThisMessage(() => this.move(data)));
     this.channel.on("removed", () => this.afterThisMessage(() => this.remove()));
   }

@@ -3,21 +3,13 @@
 // shows "Paused" and the time left; stopped hides it; at the end a flash,
 // "Time is up" and a short chime.
 import { announce } from "./notice.js";
+// The same digits as the wall and the console: 4:05, or 1:02:03 from an hour up.
+import { formatClock } from "./console/clock.js";
 
 export const CHIME_SECONDS = 0.6;
 const CHIME_HZ = 880;
 // Under this many seconds left, the clock turns to its "nearly done" look.
 const SOON_SECONDS = 60;
-
-/** Seconds as m:ss (mm:ss), or h:mm:ss from an hour up; never below zero. */
-export function formatClock(seconds) {
-  const total = Math.max(0, Math.ceil(seconds));
-  const two = (n) => String(n).padStart(2, "0");
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const rest = total % 60;
-  return hours ? `${hours}:${two(minutes)}:${two(rest)}` : `${two(minutes)}:${two(rest)}`;
-}
 
 /** Seconds left on a TIMER at the server time nowMs, or null when it is stopped. */
 export function timeLeft(timer, nowMs) {
@@ -71,16 +63,19 @@ export function chime() {
 
 /**
  * Shows timer() (the room's TIMER, or null) in `box` (its .countdown-time
- * and .countdown-label), counting by now() (server ms). Returns update(),
- * to call when the timer may have changed.
+ * and .countdown-label), counting by now() (server ms). room() names whose
+ * timer it is: another room's timer (after a move) starts unarmed. Returns
+ * update(), to call when the timer may have changed.
  */
-export function countdown(box, timer, now) {
+export function countdown(box, timer, now, room = () => null) {
   const time = box.querySelector(".countdown-time");
   const label = box.querySelector(".countdown-label");
   let tick = 0;
-  // The ends_at this device has seen running with time left: only that
-  // timer's end chimes (a tablet that joins after the end stays quiet).
-  let armed = null;
+  // Seen running with time left: only then does the end chime (a tablet that
+  // joins after the end stays quiet; one whose time was taken away rings).
+  let armed = false;
+  let rang = null; // the ends_at whose end is flashing
+  let shownRoom = room();
 
   function show(text, state) {
     if (time.textContent !== text) time.textContent = text;
@@ -90,11 +85,15 @@ export function countdown(box, timer, now) {
   function update() {
     clearTimeout(tick);
     const current = timer();
-    if (!(current?.state === "running" && current.ends_at === armed)) box.classList.remove("flash");
+    if (room() !== shownRoom) {
+      shownRoom = room();
+      armed = false;
+    }
+    if (!(current?.state === "running" && current.ends_at === rang)) box.classList.remove("flash");
     const left = timeLeft(current, now());
     box.hidden = left === null;
     if (left === null) {
-      armed = null;
+      armed = false;
       return;
     }
     if (current.state === "paused") {
@@ -103,7 +102,7 @@ export function countdown(box, timer, now) {
       return;
     }
     if (left > 0) {
-      armed = current.ends_at;
+      armed = true;
       label.textContent = "Time left";
       show(formatClock(left), left <= SOON_SECONDS ? "soon" : "running");
       // Wake at the next whole second of the count.
@@ -112,8 +111,9 @@ export function countdown(box, timer, now) {
     }
     label.textContent = "";
     show("Time is up", "ended");
-    if (armed !== null && armed === current.ends_at) {
-      armed = null;
+    if (armed) {
+      armed = false;
+      rang = current.ends_at;
       box.classList.remove("flash");
       void box.offsetWidth; // restarts the animation
       box.classList.add("flash");

@@ -199,19 +199,12 @@ function start() {
     boardHint(latest.length, open.notes);
   }
 
-  let stopPresence = () => {};
-  const presence = document.getElementById("presence");
+  // Who is here: this table's people, also while another table is shown.
+  presenceList(document.getElementById("presence"), connection);
   function showBoard(shown) {
     board?.destroy();
     board = null;
-    stopPresence();
     if (!shown) return;
-    // Who is here: this table's people, also while another table is shown.
-    const own = connection.provider;
-    if (!readOnly && connection.session.participant) {
-      own.awareness.setLocalStateField("user", { name: connection.session.participant.name });
-    }
-    stopPresence = presenceList(presence, own.awareness);
     board = mountBoard({
       doc: shown.doc,
       awareness: shown.provider.awareness,

@@ -1,6 +1,6 @@
 // Notes on the board: rendering, collaborative text, drag and keyboard moves.
 import * as Y from "yjs";
-import { bindText } from "./textbinding.js";
+import { bindText, showText } from "./textbinding.js";
 import { el } from "./dom.js";
 import { extentOf } from "./view.js";
 import { arrowStep, liveDrag } from "./gestures.js";
@@ -106,8 +106,12 @@ const PLACE_KEYS = ["x", "y", "placed", "cluster"];
  */
 export function noteLayer({
   doc, notes, board, readOnly, onChange, onDrop, view = { scale: 1 }, obstacles = () => [], floating = () => [],
-  can = () => !readOnly,
+  can = () => !readOnly, picture = false,
 }) {
+  // A picture of the board (the wall's tiles): read only, each note's words
+  // as plain text, no buttons. A wall draws hundreds of notes, and a text
+  // field each would cost it every frame.
+  readOnly = readOnly || picture;
   const rendered = new Map();
   const mayEdit = () => !readOnly && can("notes");
   // Moving a note is how it is grouped, so either action allows it.
@@ -197,12 +201,12 @@ export function noteLayer({
 
   function create(id, note) {
     const kind = note.get("kind");
-    const text = el("textarea", {
+    const text = picture ? el("div", { class: "note-text" }) : el("textarea", {
       class: "note-text",
       "aria-label": "Note text",
       placeholder: readOnly ? "" : kind === "emoji" || kind === "sketch" ? "Add words (optional)" : "Write your idea",
     });
-    text.readOnly = !mayEdit();
+    if (!picture) text.readOnly = !mayEdit();
     const node = el("article", { class: `note kind-${kind === "emoji" || kind === "sketch" ? kind : "text"}`, "data-note-id": id });
     const readAloud = el(
       "button",
@@ -214,11 +218,11 @@ export function noteLayer({
     const controls = el("div", { class: "note-controls" }, readAloud);
     const emoji = note.get("emoji");
     const edits = {};
-    let picture = null;
+    let image = null;
     if (kind === "emoji" && PICTURE_NAMES.has(emoji)) {
-      picture = el("div", { class: "note-picture", role: "img", "aria-label": PICTURE_NAMES.get(emoji) }, emoji);
+      image = el("div", { class: "note-picture", role: "img", "aria-label": PICTURE_NAMES.get(emoji) }, emoji);
     } else if (kind === "sketch") {
-      picture = sketchImage(sketchStrokes(note.get("strokes")));
+      image = sketchImage(sketchStrokes(note.get("strokes")));
     }
     if (!readOnly) {
       const handle = el(
@@ -252,9 +256,11 @@ export function noteLayer({
       node.append(handle);
       Object.assign(edits, { handle, colour, remove });
     }
-    if (picture) node.append(picture);
-    node.append(text, controls);
-    const entry = { node, text, kind, ...edits, unbind: bindText(note.get("text"), text) };
+    if (image) node.append(image);
+    if (picture) node.append(text);
+    else node.append(text, controls);
+    const words = note.get("text");
+    const entry = { node, text, kind, ...edits, unbind: picture ? showText(words, text) : bindText(words, text) };
     showAccess(entry);
     return entry;
   }

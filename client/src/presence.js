@@ -1,16 +1,16 @@
-// Who is here: the names people joined with, never tied to what they wrote.
+// Who is here: the names of the people online in this room, as the server
+// tells them (never from awareness, whose client id marks each edit).
 import { el } from "./dom.js";
 
-/** Lists the names in `awareness` in `list`; returns the function that stops. */
-export function presenceList(list, awareness) {
+/** Lists in `list` who `connection` says is online in its room; follows it. */
+export function presenceList(list, connection) {
   let shown = null;
   const render = () => {
-    const names = [];
-    for (const state of awareness.getStates().values()) {
-      if (state.user && typeof state.user.name === "string") names.push(state.user.name);
-    }
+    const room = connection.session.room.id;
+    const names = connection.people
+      .filter((person) => person.room === room && person.online && typeof person.name === "string")
+      .map((person) => person.name);
     names.sort((a, b) => a.localeCompare(b));
-    // Pointers change awareness many times a second; the list rarely changes.
     const key = JSON.stringify(names);
     if (key === shown) return;
     shown = key;
@@ -19,7 +19,7 @@ export function presenceList(list, awareness) {
       ...names.map((name) => el("span", { class: "presence-name" }, name)),
     );
   };
-  awareness.on("change", render);
+  connection.on("people", render);
+  connection.on("moved", render);
   render();
-  return () => awareness.off("change", render);
 }

@@ -51,3 +51,14 @@ export function bindText(ytext, textarea, origin = LOCAL_ORIGIN) {
     ytext.unobserve(onRemote);
   };
 }
+
+/** Shows a Y.Text as the text of `node`, following every edit; returns the unbinding. */
+export function showText(ytext, node) {
+  const show = () => {
+    const text = ytext.toString();
+    if (node.textContent !== text) node.textContent = text;
+  };
+  show();
+  ytext.observe(show);
+  return () => ytext.unobserve(show);
+}

@@ -56,7 +56,8 @@ export function workshopStrip(connection) {
   };
 
   soundAfterGesture();
-  const updateClock = countdown(clock, () => connection.room?.timer ?? null, () => connection.serverNow());
+  const updateClock = countdown(clock, () => connection.room?.timer ?? null, () => connection.serverNow(),
+    () => connection.session.room.id);
 
   function renderPhase(state, room) {
     const current = connection.phase;
@@ -67,7 +68,9 @@ export function workshopStrip(connection) {
     const agenda = state.agenda || [];
     const index = agenda.findIndex((entry) => entry.id === current.id);
     setText(step, index >= 0 ? `Step ${index + 1} of ${agenda.length}` : "");
-    setText(doing, room.locked ? "Wait for the facilitator" : doingText(current.open));
+    // Another table's board is shown read only: nothing to write there.
+    const away = Boolean(connection.shown?.spotlight);
+    setText(doing, room.locked ? "Wait for the facilitator" : away ? doingText([]) : doingText(current.open));
   }
 
   function render() {

@@ -49,30 +49,29 @@ export function sameTimer(a, b) {
 }
 
 /**
- * Calls onEnd(key) once when a timer this page saw running reaches its end.
+ * Calls onEnd(key) once when a timer this page saw running with time left
+ * reaches its end: by running out, or because time was taken away.
  * watch(key, timer, nowMs) is called on every tick for every timer shown.
  */
 export function endWatcher(onEnd) {
-  const seen = new Map(); // key -> ends_at seen with time left
-  const fired = new Map(); // key -> ends_at already announced
+  const running = new Set(); // keys seen running with time left, not yet ended
   return function watch(key, timer, nowMs) {
     if (!timer || timer.state !== "running") {
-      seen.delete(key);
+      running.delete(key);
       return false;
     }
-    const left = timer.ends_at - nowMs / 1000;
-    if (left > 0) {
-      seen.set(key, timer.ends_at);
+    if (timer.ends_at - nowMs / 1000 > 0) {
+      running.add(key);
       return false;
     }
-    if (seen.get(key) === timer.ends_at && fired.get(key) !== timer.ends_at) {
-      fired.set(key, timer.ends_at);
-      onEnd(key);
-      return true;
-    }
-    return false;
+    if (!running.delete(key)) return false;
+    onEnd(key);
+    return true;
   };
 }
+
+// Rooms started together end on the same tick: they ring once.
+const TOGETHER_MS = 2000;
 
 /**
  * The end of a timer on a shared screen: the chime, the spoken words, and a
@@ -80,8 +79,12 @@ export function endWatcher(onEnd) {
  */
 export function endAlarm(sound, say, flashMs = 8000) {
   let until = 0;
+  let rang = -Infinity;
   const watch = endWatcher(() => {
-    until = Date.now() + flashMs;
+    const now = Date.now();
+    until = now + flashMs;
+    if (now - rang < TOGETHER_MS) return;
+    rang = now;
     sound.play();
     say("Time is up.");
   });

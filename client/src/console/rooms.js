@@ -49,7 +49,7 @@ export function roomsPanel({ send, confirm, serverNow, say }) {
       el("div", { class: "buttons" }, savePrompt, promptNote, lock));
     const node = el("li", { class: "room-card", "data-room": id },
       el("div", { class: "room-head" }, name, lockBadge), facts, area);
-    const entry = { node, name, lockBadge, phase, timer, peopleHead, peopleList, prompt, promptNote, lock, saved: null, legend: area.firstChild };
+    const entry = { node, name, lockBadge, phase, timer, peopleHead, peopleList, prompt, promptNote, savePrompt, lock, saved: null, legend: area.firstChild };
 
     const edited = () => entry.prompt.value !== (entry.saved ?? "");
     prompt.addEventListener("input", () => {
@@ -81,7 +81,7 @@ export function roomsPanel({ send, confirm, serverNow, say }) {
     entry.lock.replaceChildren(el("span", { "aria-hidden": "true" }, room.locked ? "🔓 " : "🔒 "),
       room.locked ? "Unlock room" : "Lock room");
     entry.lock.setAttribute("aria-label", `${room.locked ? "Unlock" : "Lock"} ${room.name}`);
-    entry.phase.textContent = `Phase: ${phaseLabel(state, room.phase ?? null)}`;
+    entry.phase.textContent = room.phase ? `Phase: ${phaseLabel(state, room.phase)}` : "No phase yet: everything open";
     const prompt = room.prompt || "";
     // The field follows the server unless someone here has changed it.
     if (!entry.edited() || entry.prompt.value === prompt) {
@@ -91,6 +91,7 @@ export function roomsPanel({ send, confirm, serverNow, say }) {
     entry.saved = prompt;
     entry.promptNote.hidden = !entry.edited();
     entry.prompt.setAttribute("aria-label", `Prompt for ${room.name}`);
+    entry.savePrompt.setAttribute("aria-label", `Save the prompt for ${room.name}`);
   }
 
   function personRow(person) {

@@ -1,10 +1,20 @@
-// The timer part: start with minutes (or a preset), pause, resume, add a
-// minute or five, stop; for every room or one. The countdown is large and
-// counted from the server's clock.
+// The timer part: start with minutes and seconds (or a preset), pause,
+// resume, take away a minute, add a minute or five, stop; for every room or
+// one. The countdown is large and counted from the server's clock.
 import { formatClock, sameTimer, spokenTimer, STATE_WORDS, timerNow } from "./clock.js";
 import { roomList } from "./phases.js";
 
-const MAX_MINUTES = 720;
+const MAX_SECONDS = 12 * 3600;
+
+/** The seconds that minutes and seconds fields ask for, or null when they are not a time from 1 s to 12 h. */
+export function timerSeconds(minutesText, secondsText) {
+  const read = (text) => (String(text).trim() === "" ? 0 : Number(text));
+  const minutes = read(minutesText);
+  const seconds = read(secondsText);
+  if (![minutes, seconds].every((n) => Number.isInteger(n) && n >= 0) || seconds > 59) return null;
+  const total = minutes * 60 + seconds;
+  return total >= 1 && total <= MAX_SECONDS ? total : null;
+}
 
 /** The timer to show for these rooms: their common one, or the soonest to end. */
 export function shownTimer(state, roomIds) {
@@ -19,38 +29,47 @@ export function shownTimer(state, roomIds) {
 export function timerPanel({ send, scope, getState, serverNow, say }) {
   const $ = (id) => document.getElementById(id);
   const minutes = $("minutes");
+  const seconds = $("seconds");
   const countdown = $("countdown");
   const time = countdown.querySelector(".countdown-time");
   const words = countdown.querySelector(".countdown-state");
   const note = $("scope-note");
   const buttons = {
-    pause: $("timer-pause"), resume: $("timer-resume"), add1: $("timer-add1"), add5: $("timer-add5"), stop: $("timer-stop"),
+    pause: $("timer-pause"), resume: $("timer-resume"), less1: $("timer-less1"), add1: $("timer-add1"), add5: $("timer-add5"),
+    stop: $("timer-stop"),
   };
 
   const act = (cmd, extra = {}, done = "") => send(cmd, { ...extra, ...scope.args() }, done);
   const where = () => scope.words(getState());
 
   $("timer-start").addEventListener("click", () => {
-    const value = Number(minutes.value);
-    if (!Number.isFinite(value) || value <= 0 || value > MAX_MINUTES) {
-      say("Minutes must be from 1 to 720 (12 hours).");
-      minutes.setCustomValidity("From 1 to 720 minutes");
-      minutes.reportValidity();
+    const total = timerSeconds(minutes.value, seconds.value);
+    if (total === null) {
+      const wrong = Number(seconds.value) > 59 || Number(seconds.value) < 0 ? seconds : minutes;
+      say("Set a time from 1 second to 12 hours: minutes from 0 to 720, seconds from 0 to 59.");
+      wrong.setCustomValidity("Set a time from 1 second to 12 hours: minutes 0 to 720, seconds 0 to 59.");
+      wrong.reportValidity();
       return;
     }
-    minutes.setCustomValidity("");
-    act("timer.start", { seconds: Math.round(value * 60) }, `Timer started: ${value} min in ${where()}`);
+    act("timer.start", { seconds: total }, `Timer started: ${formatClock(total)} in ${where()}`);
   });
-  minutes.addEventListener("input", () => minutes.setCustomValidity(""));
+  for (const field of [minutes, seconds]) {
+    field.addEventListener("input", () => {
+      minutes.setCustomValidity("");
+      seconds.setCustomValidity("");
+    });
+  }
   for (const preset of document.querySelectorAll(".preset")) {
     preset.addEventListener("click", () => {
       minutes.value = preset.dataset.minutes;
+      seconds.value = "0";
       say(`${preset.dataset.minutes} minutes set. Press Start.`);
       $("timer-start").focus();
     });
   }
   buttons.pause.addEventListener("click", () => act("timer.pause", {}, `Timer paused in ${where()}`));
   buttons.resume.addEventListener("click", () => act("timer.resume", {}, `Timer running again in ${where()}`));
+  buttons.less1.addEventListener("click", () => act("timer.add", { seconds: -60 }, "Took away 1 minute"));
   buttons.add1.addEventListener("click", () => act("timer.add", { seconds: 60 }, "Added 1 minute"));
   buttons.add5.addEventListener("click", () => act("timer.add", { seconds: 300 }, "Added 5 minutes"));
   buttons.stop.addEventListener("click", () => act("timer.stop", {}, `Timer stopped in ${where()}`));
@@ -74,6 +93,7 @@ export function timerPanel({ send, scope, getState, serverNow, say }) {
     buttons.resume.disabled = !any("paused");
     buttons.add1.disabled = !any("running", "paused", "ended");
     buttons.add5.disabled = buttons.add1.disabled;
+    buttons.less1.disabled = !any("running", "paused");
     buttons.stop.disabled = !any("running", "paused", "ended");
 
     const text = mixed

@@ -31,7 +31,7 @@ function start() {
   const channel = new CommandChannel();
   const say = announcer($("announce"));
   connectionState(channel, $("connection"));
-  const sound = chime("wall.sound", $("sound"), ["Sound on", "Sound off"]);
+  const sound = chime("wall.sound", $("sound"));
   const tilesBox = $("tiles");
   const tiles = new Map();
   let people = null;
@@ -146,8 +146,7 @@ function start() {
     const banner = state.banner || "";
     $("wall-banner").textContent = banner;
     $("wall-banner").hidden = !banner;
-    const observer = channel.you && channel.you.role === "observer";
-    for (const [id, tile] of tiles) tile.update(state, state.rooms[id], people, !observer);
+    for (const [id, tile] of tiles) tile.update(state, state.rooms[id], people);
 
     const spotlight = state.spotlight ? state.spotlight.room : null;
     if (spotlight !== lastSpotlight) {

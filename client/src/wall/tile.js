@@ -11,6 +11,8 @@ import { boundsOf, fitView } from "./layout.js";
 import { formatClock, STATE_WORDS, timerNow } from "../console/clock.js";
 import { phaseOf, iconOf } from "../console/phases.js";
 
+const GRID_MAX_SCALE = 1.5;
+const FOCUSED_MAX_SCALE = 2;
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 /** The map's layer wants a panel with its lists; the wall shows none of it. */
@@ -63,7 +65,8 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
   const clusters = clusterLayer({ doc, notes, board: surface, readOnly: true, view });
   let showMap = false;
   let opens = null; // what the room's phase opens, or null (everything)
-  let maxScale = 1;
+  // A board with few notes is drawn larger, to be read from the back of the hall.
+  let maxScale = GRID_MAX_SCALE;
 
   const map = mapLayer({
     doc, canvas: mapSurface, panel: hiddenPanel(), hint: null, readOnly: true, view: mapView, shown: () => showMap,
@@ -79,13 +82,16 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
   const factorBoxes = () => [...doc.getMap("nodes").values()].filter((f) => f instanceof Y.Map)
     .map((f) => ({ x: f.get("x") || 0, y: f.get("y") || 0, w: FACTOR_W, h: FACTOR_H }));
 
+  // The board's size comes from its ResizeObserver: reading it here would
+  // lay out the whole wall again on every keystroke in any room.
+  const size = { width: 0, height: 0 };
   function fit() {
-    const width = board.clientWidth;
-    const height = board.clientHeight;
+    const { width, height } = size;
     if (!width || !height) return;
     const place = (target, boxes, fitted) => {
       Object.assign(fitted, fitView(boundsOf(boxes), width, height, maxScale));
-      target.style.transform = `translate(${fitted.x}px, ${fitted.y}px) scale(${fitted.scale})`;
+      const transform = `translate(${fitted.x}px, ${fitted.y}px) scale(${fitted.scale})`;
+      if (target.style.transform !== transform) target.style.transform = transform;
     };
     if (showMap) {
       place(mapSurface, factorBoxes(), mapView);
@@ -109,38 +115,44 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
       showMap = nextMap;
       if (showMap) map.show();
     }
-    surface.hidden = showMap;
-    mapSurface.hidden = !showMap;
-    counts.notes.textContent = `📝 ${plural(noteCount, "note", "notes")}`;
-    counts.groups.textContent = `🗂️ ${plural(groupCount(), "group", "groups")}`;
-    counts.factors.textContent = `🔁 ${plural(factorCount, "factor", "factors")}`;
-    empty.hidden = noteCount > 0 || factorCount > 0;
-    empty.textContent = "No notes yet";
+    // Each write only when it changes something: any other would lay out the wall again.
+    const set = (node, text) => {
+      if (node.textContent !== text) node.textContent = text;
+    };
+    const hide = (node, hidden) => {
+      if (node.hidden !== hidden) node.hidden = hidden;
+    };
+    hide(surface, showMap);
+    hide(mapSurface, !showMap);
+    set(counts.notes, `📝 ${plural(noteCount, "note", "notes")}`);
+    set(counts.groups, `🗂️ ${plural(groupCount(), "group", "groups")}`);
+    set(counts.factors, `🔁 ${plural(factorCount, "factor", "factors")}`);
+    hide(empty, noteCount > 0 || factorCount > 0);
+    set(empty, "No notes yet");
     fit();
   }
   const later = () => {
     if (!frame) frame = requestAnimationFrame(refresh);
   };
-  noteLayer({ doc, notes, board: surface, readOnly: true, view, obstacles: clusters.boxes, onChange: later });
+  noteLayer({ doc, notes, board: surface, picture: true, view, obstacles: clusters.boxes, onChange: later });
   doc.getMap("clusters").observeDeep(later);
   doc.getMap("nodes").observeDeep(later);
-  new ResizeObserver(later).observe(board);
+  new ResizeObserver(([entry]) => {
+    size.width = entry.contentRect.width;
+    size.height = entry.contentRect.height;
+    later();
+  }).observe(board);
 
-  // People here: the facilitator's live list when there is one, else the room's presence.
+  // People here: from the server's list (a facilitator's or a viewer's;
+  // an observer gets none, and then the count is left out).
   let people = null;
-  let presence = true; // an observer's socket carries no presence: then the count is left out
   function showPeople() {
-    counts.people.hidden = !people && !presence;
-    let here;
-    if (people) {
-      here = people.filter((p) => p.room === id && p.online).length;
-    } else {
-      here = 0;
-      for (const state of provider.awareness.getStates().values()) if (state.user) here += 1;
-    }
-    counts.people.textContent = `👥 ${here} here`;
+    counts.people.hidden = !people;
+    if (!people) return;
+    const here = people.filter((p) => p.room === id && p.online).length;
+    const text = `👥 ${here} here`;
+    if (counts.people.textContent !== text) counts.people.textContent = text;
   }
-  provider.awareness.on("change", showPeople);
 
   provider.on("status", ({ status: state }) => {
     status.hidden = state === "connected";
@@ -153,9 +165,8 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     }
   });
 
-  function update(state, room, list, withPresence = true) {
+  function update(state, room, list) {
     people = list;
-    presence = withPresence;
     name.textContent = room.name;
     open.setAttribute("aria-label", `Show ${room.name} on the whole wall`);
     const current = room.phase ? phaseOf(state, room.phase) : null;
@@ -185,9 +196,9 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     if (timer.textContent !== text) timer.textContent = text;
   }
 
-  /** Filling the wall: bigger notes (up to 125 %, as on a projector). */
+  /** Filling the wall: bigger notes still. */
   function setFocused(focused) {
-    maxScale = focused ? 1.25 : 1;
+    maxScale = focused ? FOCUSED_MAX_SCALE : GRID_MAX_SCALE;
     node.classList.toggle("focused", focused);
     open.hidden = focused;
     later();
