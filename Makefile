@@ -84,5 +84,7 @@ bench-redis: $(STAMP)
 
 ## Browser benchmark: the tablet client with a full board, e.g.
 ## make bench-browser BENCH_ARGS="--rounds 3 --cpu-throttle 6"
+## then the wall display with every room full, e.g. WALL_ARGS="--rounds 3"
 bench-browser: $(STAMP)
 	$(BIN)/python -m bench.browser $(BENCH_ARGS)
+	$(BIN)/python -m bench.wall $(WALL_ARGS)

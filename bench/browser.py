@@ -21,6 +21,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -181,9 +182,10 @@ def machine(browser_version: str, client: str, load_before: float) -> dict[str, 
 
 
 def client_version() -> str:
-    """The commit, whether the client differs from it, and the served bundle's hash."""
-    bundle = servers.ROOT / "board_server" / "static" / "board.js"
-    digest = hashlib.sha256(bundle.read_bytes()).hexdigest()[:12]
+    """The commit, whether the client differs from it, and the tablet and wall bundles' hash."""
+    static = servers.ROOT / "board_server" / "static"
+    bundles = b"".join((static / name).read_bytes() for name in ("board.js", "wall.js"))
+    digest = hashlib.sha256(bundles).hexdigest()[:12]
     git = ["git", "-C", str(servers.ROOT)]
     paths = ["client", "board_server/static"]
     try:
@@ -192,9 +194,9 @@ def client_version() -> str:
         status = [*git, "status", "--porcelain", "--", *paths]
         dirty = subprocess.run(status, capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
-        return f"board.js sha256 {digest}"
+        return f"board.js + wall.js sha256 {digest}"
     changed = " + uncommitted client changes" if dirty.stdout.strip() else ""
-    return f"HEAD {head.stdout.decode().strip()}{changed}, board.js sha256 {digest}"
+    return f"HEAD {head.stdout.decode().strip()}{changed}, board.js + wall.js sha256 {digest}"
 
 
 def parse(argv: list[str] | None) -> Options:
@@ -224,37 +226,52 @@ def parse(argv: list[str] | None) -> Options:
     return Options(**vars(args))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the rounds, print the report, save the raw figures."""
-    options = parse(argv)
-    if options.report is not None:
-        saved = json.loads(options.report.read_text())
-        print(render(saved["result"], saved["options"], saved["machine"]))
-        return 0
-    content = make_content(
-        options.notes, options.factors, options.links, options.link_model, options.seed
-    )
-    uniform = make_content(0, options.factors, options.links, "uniform", options.seed)
+Round = Callable[[], Coroutine[Any, Any, tuple[Figures, str]]]
+Render = Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], str]
+
+
+def run_rounds(name: str, options: Any, one_round: Round, report: Render) -> int:
+    """Run the rounds, print the report of each figure's median, save the raw figures
+    as bench/results/{name}-{time}.json."""
     began = time.time()
     client = client_version()
     runs: list[dict[str, Any]] = []
     version = ""
     for round_no in range(1, options.rounds + 1):
-        step(f"round {round_no}/{options.rounds}")
+        step(f"{name} round {round_no}/{options.rounds}")
         t0 = time.monotonic()
-        figures, version = asyncio.run(run_round(options, content, uniform))
+        figures, version = asyncio.run(one_round())
         runs.append(figures)
-        step(f"round {round_no} done in {time.monotonic() - t0:.0f} s")
+        step(f"{name} round {round_no} done in {time.monotonic() - t0:.0f} s")
     result = median_result(runs)
     where = machine(version, client, runs[0]["machine.load_1m"])
-    print(render(result, asdict(options), where))
+    print(report(result, asdict(options), where))
     RESULTS.mkdir(exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(began))
-    path = RESULTS / f"browser-{stamp}.json"
+    path = RESULTS / f"{name}-{stamp}.json"
     payload = {"options": asdict(options), "machine": where, "result": result, "rounds": runs}
-    path.write_text(json.dumps(payload, indent=1))
+    path.write_text(json.dumps(payload, indent=1, default=str))
     print(f"\nRaw results: {path}", file=sys.stderr)
     return 0
+
+
+def print_saved(path: Path, report: Render) -> int:
+    """The report of a saved results file."""
+    saved = json.loads(path.read_text())
+    print(report(saved["result"], saved["options"], saved["machine"]))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the rounds, print the report, save the raw figures."""
+    options = parse(argv)
+    if options.report is not None:
+        return print_saved(options.report, render)
+    content = make_content(
+        options.notes, options.factors, options.links, options.link_model, options.seed
+    )
+    uniform = make_content(0, options.factors, options.links, "uniform", options.seed)
+    return run_rounds("browser", options, lambda: run_round(options, content, uniform), render)
 
 
 if __name__ == "__main__":
