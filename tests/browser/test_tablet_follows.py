@@ -1,0 +1,90 @@
+"""A tablet follows what the facilitator sets: the phase opens only its tools,
+the banner shows, a lock pauses the table, and the question can be read aloud."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from browserkit import add_notes, join, tablet
+from conftest import RunningServer
+from playwright.async_api import Browser, expect
+
+from board_server.client import BoardClient
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def facilitator(
+    server: RunningServer, workshop: dict[str, Any]
+) -> AsyncIterator[BoardClient]:
+    client = BoardClient(
+        server.http_url, workshop["id"], None, workshop["facilitator_token"], commands=True
+    )
+    async with client:
+        async with asyncio.timeout(10):
+            await client.said_hello.wait()
+        yield client
+
+
+async def command(client: BoardClient, cmd: str, args: dict[str, Any]) -> None:
+    reply = await client.request(cmd, args)
+    assert reply["ok"], reply
+
+
+async def test_phase_banner_lock_and_the_question_read_aloud(
+    browser: Browser,
+    server: RunningServer,
+    workshop: dict[str, Any],
+    facilitator: BoardClient,
+) -> None:
+    page = await tablet(browser)
+    await join(page, server, workshop["join_code"], "Ann")
+    await add_notes(page, "Buses stop at eight")
+    add_note = page.get_by_role("button", name="Add note")
+    add_factor = page.get_by_role("button", name="Add factor")
+
+    # Ideas: notes open, the map's tools closed.
+    await command(facilitator, "phase.set", {"phase": "ideate", "room": "r1"})
+    await command(facilitator, "room.prompt", {"room": "r1", "text": "What keeps you home?"})
+    strip = page.locator("#workshop-strip")
+    await expect(strip.locator(".phase-title")).to_have_text("Ideas")
+    await expect(strip.locator(".phase-step")).to_have_text("Step 2 of 6")
+    await expect(page.locator("#prompt .prompt-text")).to_have_text("What keeps you home?")
+    await expect(add_note).to_be_visible()
+
+    # Causes and effects: the map opens by itself, and notes are closed.
+    await command(facilitator, "phase.set", {"phase": "map", "room": "r1"})
+    await expect(strip.locator(".phase-title")).to_have_text("Causes and effects")
+    await expect(add_factor).to_be_visible()
+    await expect(add_note).to_be_hidden()
+    await page.get_by_role("button", name="Notes").click()
+    await expect(page.get_by_label("Note text")).to_have_js_property("readOnly", True)
+
+    # The banner, on every tablet.
+    await command(facilitator, "banner.set", {"text": "Lunch at 12:30"})
+    await expect(page.locator("#banner .notice-text")).to_have_text("Lunch at 12:30")
+
+    # A lock pauses the table: nothing to write, and the tablet says why.
+    await command(facilitator, "phase.set", {"phase": "ideate", "room": "r1"})
+    await expect(add_note).to_be_visible()
+    await command(facilitator, "room.lock", {"room": "r1", "locked": True})
+    await expect(page.locator("#room-locked .notice-text")).to_have_text(
+        "Your table is paused by the facilitator"
+    )
+    await expect(add_note).to_be_hidden()
+    await expect(page.get_by_label("Note text")).to_have_js_property("readOnly", True)
+    await command(facilitator, "room.lock", {"room": "r1", "locked": False})
+    await expect(page.locator("#room-locked")).to_be_hidden()
+    await expect(add_note).to_be_visible()
+    await expect(page.get_by_label("Note text")).to_have_js_property("readOnly", False)
+
+    # The question, read aloud with the phase.
+    await page.evaluate(
+        "() => { window.spoken = []; speechSynthesis.speak = (u) => spoken.push(u.text); }"
+    )
+    await page.get_by_role("button", name="Read the question aloud").click()
+    assert await page.evaluate("window.spoken") == ["Ideas. What keeps you home?"]
