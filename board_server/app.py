@@ -61,7 +61,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
             room_capacity=config.room_capacity,
             seat_grace=config.seat_grace_seconds,
         )
-        commands = CommandHub(store, backend.bus, workshops)
+        commands = CommandHub(store, backend.bus, workshops, public_url=config.http_url)
         rooms = RoomRegistry(
             store,
             backend.bus,

@@ -104,6 +104,15 @@ class Lobby:
         """The hub forgets closed peers when it next pushes."""
 
 
+def _room_of(peer: Peer) -> str | None:
+    """The room a participant's socket speaks for: its board's, or its workshop socket's."""
+    if isinstance(peer.owner, Room):
+        return peer.owner.key.room_id
+    if isinstance(peer.owner, Lobby):
+        return peer.owner.room_id
+    return None
+
+
 def _audit_dict(entry: AuditEntry) -> dict[str, Any]:
     return {
         "at": entry.at, "actor": entry.actor, "actor_id": entry.actor_id,
@@ -122,7 +131,9 @@ class CommandHub:
         *,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        public_url: str = "",
     ) -> None:
+        self._public_url = public_url
         self._store = store
         self._bus = bus
         self._workshops = workshops
@@ -320,6 +331,8 @@ class CommandHub:
     def _state(self, workshop: Workshop, control: Control, scope: str | None) -> dict[str, Any]:
         version = self._controls.get(workshop.id, (0, control))[0]
         state = view(control, workshop, room=scope, version=version)
+        # The address tablets use: what the console prints on join cards.
+        state["workshop"]["public_url"] = self._public_url
         state["server_time"] = self._clock()
         return state
 
@@ -521,6 +534,8 @@ class CommandHub:
         frame = Frame(encode_push("moved", {"room": room_id, "name": room.name, "token": token}))
         listeners = self._listeners.get(workshop_id, weakref.WeakKeyDictionary())
         for peer in peers:
+            if _room_of(peer) == room_id:
+                continue  # already there: told before, or opened with the new token
             if peer.session.commands:
                 peer.send(frame)
             if isinstance(peer.owner, Lobby):
@@ -530,6 +545,40 @@ class CommandHub:
                     listeners[peer] = room_id
             elif isinstance(peer.owner, Room) and peer.owner.key.room_id != room_id:
                 peer.close(Close.FORBIDDEN, "You have moved to another room.")
+
+    async def _reconcile(self, workshop_id: str) -> None:
+        """Seats as the store has them. A move or a removal reaches other
+        processes as a bus event, and Redis pub/sub may drop one: then this
+        process's sockets of that person follow within REFRESH_SECONDS."""
+        peers = [
+            peer
+            for room in self._local_rooms(workshop_id)
+            for peer in room.peers
+            if peer.session.participant_id is not None and not peer.session.spectator
+        ]
+        peers += [
+            peer
+            for peer in self._live_listeners(workshop_id)
+            if peer.session.participant_id is not None and isinstance(peer.owner, Lobby)
+        ]
+        if not peers:
+            return
+        everyone = await self._store.list_participants(workshop_id)
+        seats = {p.id: p.room_id for p in everyone if p.left is None}
+        removed: set[str] = set()
+        moved: dict[str, str] = {}
+        for peer in peers:
+            participant_id = peer.session.participant_id
+            assert participant_id is not None
+            room_id = seats.get(participant_id)
+            if room_id is None:
+                removed.add(participant_id)
+            elif _room_of(peer) != room_id:
+                moved[participant_id] = room_id
+        for participant_id in removed:
+            self._removed_here(workshop_id, participant_id)
+        for participant_id, room_id in moved.items():
+            self._moved_here(workshop_id, participant_id, room_id)
 
     def _removed_here(self, workshop_id: str, participant_id: str) -> None:
         frame = Frame(encode_push("removed", {}))
@@ -638,3 +687,7 @@ class CommandHub:
                     continue
                 if stored is not None:
                     self._adopt(workshop_id, stored.version, Control.from_bytes(stored.data))
+                try:
+                    await self._reconcile(workshop_id)
+                except Exception as exc:
+                    logger.warning("seats not reconciled in workshop %s: %s", workshop_id, exc)

@@ -4,6 +4,11 @@ import { el } from "./dom.js";
 
 /** Lists in `list` who `connection` says is online in its room; follows it. */
 export function presenceList(list, connection) {
+  // An observer is told no names, not even how many are here.
+  if (connection.session.role === "observer") {
+    list.hidden = true;
+    return;
+  }
   let shown = null;
   const render = () => {
     const room = connection.session.room.id;

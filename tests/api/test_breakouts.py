@@ -329,6 +329,40 @@ async def test_a_removed_participant_is_closed_out_and_its_notes_stay(
     }  # fmt: skip
 
 
+async def test_a_move_and_a_removal_whose_events_are_lost_still_reach_the_tablets(
+    hall: Hall,
+) -> None:
+    """Redis pub/sub may drop an event; the seats in the store still win,
+    within one refresh (5 s). Here the store changes and no event is sent."""
+    services = hall.server.services
+    ann = await hall.join("Ann", "r1")
+    ben = await hall.join("Ben", "r1")
+    anns = await hall.open(ann.token, "r1")
+    ann_lobby = await hall.open(ann.token, None)
+    bens = await hall.open(ben.token, "r1")
+    seat = await services.store.get_participant(hall.workshop["id"], ann.id)
+    assert seat is not None
+    await services.workshops.move(seat, "r2")
+    await services.store.leave(hall.workshop["id"], ben.id, 0.0)
+
+    moved = await anns.wait_push("moved")
+    assert moved == {"room": "r2", "name": "Table 2", "token": moved["token"]}
+    assert await closed(anns) == MOVED_AWAY
+    assert await ann_lobby.wait_push("moved") == moved
+    assert await bens.wait_push("removed") == {}
+    assert await closed(bens) == TAKEN_OUT
+    # Told once: Ann's workshop socket follows Table 2, and the next rounds
+    # of the refresh (run here at once) tell nobody anything again.
+    again = await hall.open(moved["token"], "r2")
+    for _ in range(2):
+        await services.commands._reconcile(hall.workshop["id"])
+    await ok(again, "state")
+    await ok(ann_lobby, "state")
+    assert (await ok(ann_lobby, "hello", {"v": 1}))["you"]["room"] == "r2"
+    assert [p["event"] for p in ann_lobby.pushes].count("moved") == 1
+    assert events(again) == []
+
+
 # The facilitator's list of people.
 
 

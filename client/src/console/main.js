@@ -36,6 +36,11 @@ function start() {
     return;
   }
   const printing = new URLSearchParams(location.hash.slice(1)).get("print");
+  // The cards' "Back to the console" (or a card link opened in this tab) only
+  // changes the fragment, which loads nothing: start again as the other view.
+  window.addEventListener("hashchange", () => {
+    if (new URLSearchParams(location.hash.slice(1)).get("print") !== printing) location.reload();
+  });
   const channel = new CommandChannel();
   const $ = (id) => document.getElementById(id);
   const say = announcer($("announce"));

@@ -47,3 +47,14 @@ export function boardServerUrl(session) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   return `${scheme}://${location.host}/ws/${encodeURIComponent(session.workshop)}`;
 }
+
+/** The server's public address (scheme, host, port), as tablets open it; this page's without it. */
+export function publicOrigin(state) {
+  const url = state?.workshop?.public_url;
+  return url ? url.replace(/\/+$/, "") : location.origin;
+}
+
+/** The public address without its scheme, as people type it. */
+export function publicHost(state) {
+  return publicOrigin(state).replace(/^https?:\/\//, "");
+}

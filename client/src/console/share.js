@@ -2,6 +2,7 @@
 // room, and read-only links (the wall, each room's board) to copy.
 import { el } from "../dom.js";
 import { roomList } from "./phases.js";
+import { publicHost, publicOrigin } from "./session.js";
 
 export const qrSrc = (code, room = null) =>
   `/join/${encodeURIComponent(code)}/qr.svg${room ? `?room=${encodeURIComponent(room)}` : ""}`;
@@ -74,7 +75,7 @@ export function sharePanel({ session, say, problem }) {
   }
 
   function drawLinks(state) {
-    const origin = location.origin;
+    const origin = publicOrigin(state);
     const id = encodeURIComponent(session.workshop);
     const board = (room, token, role) => `${origin}/board#${new URLSearchParams({
       workshop: session.workshop, room: room[0], token, role, name: room[1].name,
@@ -100,7 +101,7 @@ export function sharePanel({ session, say, problem }) {
       shownJoin = key;
       $("join-code").textContent = code;
       $("head-code").textContent = code;
-      const joinUrl = `${location.origin}/join/${encodeURIComponent(code)}`;
+      const joinUrl = `${publicOrigin(state)}/join/${encodeURIComponent(code)}`;
       $("join-link").textContent = joinUrl.replace(/^https?:\/\//, "");
       $("join-link").href = joinUrl;
       const qr = $("join-qr");
@@ -108,7 +109,7 @@ export function sharePanel({ session, say, problem }) {
       qr.hidden = false;
       $("join-dialog-qr").src = qrSrc(code);
       $("join-dialog-code").textContent = code;
-      $("join-dialog-url").textContent = `${location.host}/join`;
+      $("join-dialog-url").textContent = `${publicHost(state)}/join`;
       const print = (which) => `${location.pathname}#${new URLSearchParams({ workshop: session.workshop, print: which })}`;
       $("print-links").replaceChildren(
         el("li", {}, el("a", { class: "big-link", href: print("all"), target: "_blank" }, "All rooms: one card per page")),
@@ -127,7 +128,7 @@ export function sharePanel({ session, say, problem }) {
 /** The printable cards: one per room (or the one asked for), a page each. */
 export function printView(state, which) {
   const rooms = roomList(state).filter(([id]) => which === "all" || id === which);
-  const host = location.host;
+  const host = publicHost(state);
   const code = state.workshop.join_code;
   document.getElementById("print-cards").replaceChildren(...rooms.map(([id, room]) => el("article", { class: "join-card" },
     el("p", { class: "card-workshop" }, state.workshop.title),
@@ -137,6 +138,7 @@ export function printView(state, which) {
     el("p", { class: "card-url" }, `${host}/join`),
     el("p", { class: "card-how" }, "and type the code"),
     el("p", { class: "card-code" }, code),
-    el("p", { class: "card-how" }, `Choose “${room.name}” when it asks for your room.`))));
+    // The join page asks for no room: only the QR code's link names one.
+    el("p", { class: "card-how" }, `The QR code seats you at “${room.name}”; the typed code at the emptiest table.`))));
   document.title = rooms.length === 1 ? `Join card: ${rooms[0][1].name}` : `Join cards: ${state.workshop.title}`;
 }

@@ -3,7 +3,7 @@
 // and the join code above them. A tap or Enter on a room fills the wall with
 // it; Escape or Back returns to every room.
 import { CommandChannel, openWorkshopSocket } from "../channel.js";
-import { boardServerUrl, takeSession, workshopSocketUrl } from "../console/session.js";
+import { boardServerUrl, publicHost, takeSession, workshopSocketUrl } from "../console/session.js";
 import { announcer, connectionState } from "../console/ui.js";
 import { endAlarm, formatClock, spokenTimer, STATE_WORDS, timerNow } from "../console/clock.js";
 import { chime } from "../console/chime.js";
@@ -140,7 +140,7 @@ function start() {
     const code = state.workshop.join_code;
     $("join-code-small").textContent = code;
     $("join-code").textContent = code;
-    $("join-url").textContent = `${location.host}/join`;
+    $("join-url").textContent = `${publicHost(state)}/join`;
     const qr = qrSrc(code);
     if ($("join-qr").getAttribute("src") !== qr) $("join-qr").src = qr;
     const banner = state.banner || "";
