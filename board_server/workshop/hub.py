@@ -27,6 +27,7 @@ from board_server.model import AuditEntry, Role, Workshop
 from board_server.rooms import Peer, Room, RoomRegistry
 from board_server.rooms.frame import Frame
 from board_server.rooms.peer import PeerState
+from board_server.rooms.registry import PARTICIPANT_LEFT
 from board_server.storage import Store, StoreError
 from board_server.sync import BoardMessage, parse_message
 from board_server.sync.commands import (
@@ -443,6 +444,11 @@ class CommandHub:
         elif event.kind == REMOVED:
             self._removed_here(event.workshop_id, str(data["participant"]))
             self._people_soon(event.workshop_id)
+        elif event.kind == PARTICIPANT_LEFT:
+            # The registry closes the boards; the workshop sockets are here.
+            for peer in self._live_listeners(event.workshop_id):
+                if peer.session.participant_id == data.get("participant"):
+                    peer.close(Close.UNAUTHORIZED, "You left the workshop.")
 
     def _local_rooms(self, workshop_id: str) -> list[Room]:
         if self._rooms is None:

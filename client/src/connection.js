@@ -11,6 +11,8 @@ import { Emitter } from "./emitter.js";
 /** What a phase can open on the tablets (docs/protocol.md). */
 export const ACTIONS = ["notes", "groups", "map", "vote"];
 export const SESSION_KEY = "board.session";
+/** Everything this device keeps about the person: the session, the seat to rejoin, the name. */
+export const PERSON_KEYS = [SESSION_KEY, "board.rejoin", "board.name"];
 
 /** This device's session: a viewer link's fragment, or the join answer kept in localStorage. */
 export function readSession() {
@@ -233,7 +235,8 @@ export class Connection extends Emitter {
     this.close({ forget: true });
     this.spot?.destroy();
     this.spot = null;
-    localStorage.removeItem(SESSION_KEY);
+    // A shared tablet passes to the next person: nothing of this one stays.
+    for (const key of PERSON_KEYS) localStorage.removeItem(key);
     this.emit("removed");
     this.checkAccess();
   }

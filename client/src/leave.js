@@ -3,7 +3,7 @@
 // token, the name and this tablet's copy of the board are removed. The notes
 // themselves stay on the board, for everyone.
 
-const SESSION_KEYS = ["board.session", "board.rejoin", "board.name"];
+import { PERSON_KEYS } from "./connection.js";
 
 function allSent(provider) {
   const socket = provider.ws;
@@ -24,7 +24,7 @@ export async function leave(session, provider, local) {
     freed = false;
   }
   if (local) await local.clearData();
-  for (const key of SESSION_KEYS) localStorage.removeItem(key);
+  for (const key of PERSON_KEYS) localStorage.removeItem(key);
   // The join page frees the seat as soon as this tablet is online again.
   if (!freed) localStorage.setItem("board.leaving", session.token);
   const code = session.code ? `/${encodeURIComponent(session.code)}` : "";

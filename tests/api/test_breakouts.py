@@ -363,6 +363,21 @@ async def test_a_move_and_a_removal_whose_events_are_lost_still_reach_the_tablet
     assert events(again) == []
 
 
+async def test_leaving_closes_the_workshop_socket_too(hall: Hall) -> None:
+    ann = await hall.join("Ann", "r1")
+    board = await hall.open(ann.token, "r1")
+    lobby = await hall.open(ann.token, None)
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(
+            f"{hall.server.http_url}/api/leave",
+            headers={"Authorization": f"Bearer {ann.token}"},
+        )
+    assert answer.status_code == 204
+    assert await closed(board) == (4401, "You left the workshop.")
+    assert await closed(lobby) == (4401, "You left the workshop.")
+    assert events(lobby) == []
+
+
 # The facilitator's list of people.
 
 

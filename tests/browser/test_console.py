@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from browserkit import ARTIFACTS, SIZES, TARGETS_TOO_SMALL, UNNAMED_CONTROLS, join, tablet
-from conftest import RunningServer
+from conftest import RunningServer, eventually
 from playwright.async_api import Browser, Locator, Page, expect
 
 from board_server.api.qr import join_qr_svg
+from board_server.model import Role, RoomKey
+from board_server.rooms import Peer
 
 pytestmark = pytest.mark.browser
 
@@ -21,6 +23,12 @@ ROOMS = ("Red table", "Blue table", "Green table")
 SEATED = ("Ann", "Ben", "Cleo", "Dev", "Eve", "Finn")
 LOCKED = "Your table is paused by the facilitator"
 SEATS_AT = "The QR code seats you at “{}”; the typed code at the emptiest table."
+
+
+def board_peers(server: RunningServer, workshop: dict[str, Any], room: str) -> list[Peer]:
+    """The open board sockets of one room on the server."""
+    found = server.services.rooms.rooms.get(RoomKey(workshop["id"], room))
+    return [] if found is None else list(found.peers)
 
 
 @pytest.fixture
@@ -200,6 +208,27 @@ async def test_share_links_copy_and_open_what_they_say(
     red = wall.get_by_role("region", name="Red table")
     await expect(red.locator(".note")).to_have_text("A bench by the bus stop")
     await expect(wall.get_by_role("button", name="Add note")).to_have_count(0)
+
+
+async def test_a_wall_opened_with_the_facilitators_link_reads_the_boards_as_a_viewer(
+    browser: Browser, server: RunningServer, street: dict[str, Any]
+) -> None:
+    ann = await tablet(browser)
+    await join(ann, server, street["join_code"], "Ann", room="r1")
+    wall = await tablet(browser, "projector")
+    token = street["facilitator_token"]
+    await wall.goto(f"{server.http_url}/wall#workshop={street['id']}&token={token}")
+    await expect(wall.get_by_role("region")).to_have_count(len(ROOMS))
+    for room in ("r1", "r2", "r3"):
+        await eventually(lambda room=room: len(board_peers(server, street, room)) >= 1)
+    # On the server: every board socket of the wall is a viewer's, read only.
+    wall_peers = [
+        peer
+        for room in ("r1", "r2", "r3")
+        for peer in board_peers(server, street, room)
+        if peer.session.participant_id is None
+    ]
+    assert [(p.session.role, p.session.read_only) for p in wall_peers] == [(Role.VIEWER, True)] * 3
 
 
 async def test_locking_a_room_pauses_its_tablets_until_unlocked(

@@ -4,6 +4,7 @@ the banner shows, a lock pauses the table, and the question can be read aloud.""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -88,3 +89,25 @@ async def test_phase_banner_lock_and_the_question_read_aloud(
     )
     await page.get_by_role("button", name="Read the question aloud").click()
     assert await page.evaluate("window.spoken") == ["Ideas. What keeps you home?"]
+
+
+async def test_a_removed_person_leaves_nothing_of_theirs_on_the_tablet(
+    browser: Browser,
+    server: RunningServer,
+    workshop: dict[str, Any],
+    facilitator: BoardClient,
+) -> None:
+    page = await tablet(browser)
+    await join(page, server, workshop["join_code"], "Ann")
+    kept = """() => ['board.session', 'board.rejoin', 'board.name']
+        .filter((key) => localStorage.getItem(key) !== null)"""
+    assert await page.evaluate(kept) != []
+    people = (await facilitator.request("people"))["result"]["people"]
+    await command(facilitator, "participant.remove", {"participant": people[0]["id"]})
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "The facilitator has taken you out of this workshop"
+    )
+    assert await page.evaluate(kept) == []
+    await page.reload()
+    await expect(page).to_have_url(re.compile(r"/join$"))
+    await expect(page.get_by_label("Your name or a nickname")).to_have_value("")

@@ -101,12 +101,31 @@ function start() {
   }
   new ResizeObserver(layout).observe(tilesBox);
 
+  // The rooms' boards open with a viewer's token, so that the server keeps
+  // them read only also when this wall was opened with a facilitator's link.
+  let boardToken = null;
+  async function viewerToken(hello) {
+    if (!hello.you || hello.you.role !== "facilitator") return session.token;
+    try {
+      const response = await fetch(`/api/workshops/${encodeURIComponent(session.workshop)}/tokens`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ role: "viewer" }),
+      });
+      if (response.ok) return (await response.json()).token;
+    } catch (err) {
+      // Offline for a moment: the boards use this link's token instead.
+    }
+    return session.token;
+  }
+
   function syncTiles(state) {
+    if (!boardToken) return;
     const rooms = roomList(state);
     let changed = false;
     for (const [id] of rooms) {
       if (tiles.has(id)) continue;
-      tiles.set(id, roomTile({ serverUrl: boardServerUrl(session), token: session.token, id, onOpen: (room) => openRoom(room) }));
+      tiles.set(id, roomTile({ serverUrl: boardServerUrl(session), token: boardToken, id, onOpen: (room) => openRoom(room) }));
       changed = true;
     }
     for (const [id, tile] of tiles) {
@@ -180,6 +199,10 @@ function start() {
 
   channel.on("state", render);
   channel.on("connect", async (hello) => {
+    if (!boardToken) {
+      boardToken = await viewerToken(hello);
+      if (channel.state) render(channel.state);
+    }
     if (hello.you && hello.you.role === "facilitator") {
       const result = await channel.request("people").catch(() => null);
       if (result) people = result.people || [];
