@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from browserkit import add_notes, join, tablet
 from conftest import RunningServer
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from board_server.client import BoardClient
 
@@ -31,19 +31,22 @@ async def facilitator(
         yield client
 
 
+@pytest.fixture
+async def page(browser: Browser, server: RunningServer, workshop: dict[str, Any]) -> Page:
+    """Ann's tablet, joined to room r1 and online."""
+    ann = await tablet(browser)
+    await join(ann, server, workshop["join_code"], "Ann")
+    return ann
+
+
 async def command(client: BoardClient, cmd: str, args: dict[str, Any]) -> None:
     reply = await client.request(cmd, args)
     assert reply["ok"], reply
 
 
 async def test_phase_banner_lock_and_the_question_read_aloud(
-    browser: Browser,
-    server: RunningServer,
-    workshop: dict[str, Any],
-    facilitator: BoardClient,
+    page: Page, facilitator: BoardClient
 ) -> None:
-    page = await tablet(browser)
-    await join(page, server, workshop["join_code"], "Ann")
     await add_notes(page, "Buses stop at eight")
     add_note = page.get_by_role("button", name="Add note")
     add_factor = page.get_by_role("button", name="Add factor")
@@ -92,13 +95,8 @@ async def test_phase_banner_lock_and_the_question_read_aloud(
 
 
 async def test_a_removed_person_leaves_nothing_of_theirs_on_the_tablet(
-    browser: Browser,
-    server: RunningServer,
-    workshop: dict[str, Any],
-    facilitator: BoardClient,
+    page: Page, facilitator: BoardClient
 ) -> None:
-    page = await tablet(browser)
-    await join(page, server, workshop["join_code"], "Ann")
     kept = """() => ['board.session', 'board.rejoin', 'board.name']
         .filter((key) => localStorage.getItem(key) !== null)"""
     assert await page.evaluate(kept) != []
