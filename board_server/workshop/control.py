@@ -314,6 +314,12 @@ def view(control: Control, workshop: Workshop, *, room: str | None, version: int
             "locked": settings.locked, "timer": settings.timer.as_dict(),
         }  # fmt: skip
     spotlight = workshop.room(control.spotlight) if control.spotlight else None
+    # Its question too: a participant's state holds only its own room.
+    spotlit = (
+        {"room": spotlight.id, "name": spotlight.name,
+         "prompt": control.room(spotlight.id).prompt}
+        if spotlight else None
+    )  # fmt: skip
     return {
         "version": version,
         "workshop": {
@@ -323,5 +329,5 @@ def view(control: Control, workshop: Workshop, *, room: str | None, version: int
         "agenda": [p.as_dict() for p in control.agenda],
         "rooms": rooms,
         "banner": control.banner,
-        "spotlight": {"room": spotlight.id, "name": spotlight.name} if spotlight else None,
+        "spotlight": spotlit,
     }  # fmt: skip

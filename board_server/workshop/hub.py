@@ -300,6 +300,8 @@ class CommandHub:
                 "server_time": self._clock(),
                 "you": {"role": session.role.value, "participant": session.participant_id,
                         "room": room_id},
+                # The address tablets open: what join cards and the wall print.
+                "public_url": self._public_url,
                 "state": self._state(workshop, control, scope),
             }  # fmt: skip
         if not session.commands:
@@ -332,8 +334,6 @@ class CommandHub:
     def _state(self, workshop: Workshop, control: Control, scope: str | None) -> dict[str, Any]:
         version = self._controls.get(workshop.id, (0, control))[0]
         state = view(control, workshop, room=scope, version=version)
-        # The address tablets use: what the console prints on join cards.
-        state["workshop"]["public_url"] = self._public_url
         state["server_time"] = self._clock()
         return state
 

@@ -72,6 +72,7 @@ export class CommandChannel extends Emitter {
     this.offsetMs = 0;
     this.state = null;
     this.you = null;
+    this.publicUrl = null; // the server's public address, from the hello
     this.isOpen = false;
   }
 
@@ -87,6 +88,7 @@ export class CommandChannel extends Emitter {
     return this.request("hello", { v: 1 }).then(
       (result) => {
         this.you = result.you || null;
+        this.publicUrl = result.public_url || null;
         if (result.state) this.takeState(result.state, true);
         this.emit("connect", result);
         return result;

@@ -85,8 +85,9 @@ export function workshopStrip(connection) {
       return;
     }
     renderPhase(state, room);
-    setText(prompt.querySelector(".prompt-text"), room.prompt || "");
-    prompt.hidden = !room.prompt;
+    const question = shownQuestion();
+    setText(prompt.querySelector(".prompt-text"), question);
+    prompt.hidden = !question;
     updateClock();
     strip.hidden = phase.hidden && prompt.hidden && clock.hidden;
     tell("phase", connection.phase ? `Now: ${connection.phase.title}` : "");
@@ -114,10 +115,16 @@ export function workshopStrip(connection) {
     news = [];
   }
 
+  // The question on screen: the own table's, or the one in the spotlight's.
+  function shownQuestion() {
+    const away = connection.shown?.spotlight;
+    if (away) return connection.state?.spotlight?.prompt || "";
+    return connection.room?.prompt || "";
+  }
+
   document.getElementById("read-prompt").addEventListener("click", () => {
-    const current = connection.phase;
-    const room = connection.room;
-    speak([current?.title, room?.prompt].filter(Boolean).join(". "));
+    const current = connection.shown?.spotlight ? null : connection.phase;
+    speak([current?.title, shownQuestion()].filter(Boolean).join(". "));
   });
 
   connection.on("state", render);

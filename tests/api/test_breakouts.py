@@ -448,11 +448,15 @@ async def test_the_spotlight_opens_a_room_read_only_until_it_ends(
     await cleos.wait_until(lambda: "b1" in notes(cleos))
     assert await hall.refusal(ann.token, "r2") == NOT_THIS_ROOM
 
+    await ok(facilitator, "room.prompt", {"room": "r2", "text": "Where do children play?"})
     state = (await ok(facilitator, "spotlight.set", {"room": "r2"}))["state"]
 
-    assert state["spotlight"] == {"room": "r2", "name": "Table 2"}
+    # Ann's state holds only her room: the spotlight brings Table 2's question.
+    shown = {"room": "r2", "name": "Table 2", "prompt": "Where do children play?"}
+    assert state["spotlight"] == shown
     pushed = await own.wait_push("state", lambda s: s["version"] == state["version"])
-    assert pushed["spotlight"] == {"room": "r2", "name": "Table 2"}
+    assert pushed["spotlight"] == shown
+    assert list(pushed["rooms"]) == ["r1"]
     spectator = await hall.open(ann.token, "r2")
     assert spectator.hello is not None
     assert spectator.hello["you"] == {"role": "participant", "participant": ann.id, "room": "r2"}
@@ -478,7 +482,7 @@ async def test_the_spotlight_opens_a_room_read_only_until_it_ends(
 
     state = (await ok(facilitator, "spotlight.set", {"room": then}))["state"]
 
-    spotlight = None if then is None else {"room": "r1", "name": "Table 1"}
+    spotlight = None if then is None else {"room": "r1", "name": "Table 1", "prompt": ""}
     assert state["spotlight"] == spotlight
     assert await closed(spectator) == SPOTLIGHT_ENDED
     assert await hall.refusal(ann.token, "r2") == NOT_THIS_ROOM

@@ -658,10 +658,9 @@ async def test_the_state_survives_a_restart(tmp_path: Path, store_options: dict)
                 await client.said_hello.wait()
             assert client.hello is not None
             entries = (await ok(client, "audit.list"))["entries"]
-            state = timeless(client.hello["state"])
-            # The address tablets use: this run's, on its own port.
-            assert state["workshop"].pop("public_url") == server.services.config.http_url
-            return {"state": state, "audit": entries}
+            # The address tablets open: this run's, on its own port.
+            assert client.hello["public_url"] == server.services.config.http_url
+            return {"state": timeless(client.hello["state"]), "audit": entries}
 
     server, stop = await start_server(data_dir, **store_options)
     try:
@@ -691,7 +690,10 @@ async def test_the_state_survives_a_restart(tmp_path: Path, store_options: dict)
         await stop()
     assert after == before
     state = after["state"]
-    assert (state["banner"], state["spotlight"]) == ("Lunch at 12", {"room": "r3", "name": "East"})
+    assert (state["banner"], state["spotlight"]) == (
+        "Lunch at 12",
+        {"room": "r3", "name": "East", "prompt": ""},
+    )
     assert [(r["phase"], r["prompt"], r["locked"], r["timer"]["state"])
             for r in state["rooms"].values()] == [
         (None, "", True, "stopped"),

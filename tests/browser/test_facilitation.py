@@ -241,6 +241,8 @@ async def test_a_whole_round_from_the_console(browser: Browser, server: RunningS
     await expect(ann.get_by_label("Note text")).not_to_be_editable()
     await expect(ann.get_by_role("button", name="Add note")).to_be_hidden()
     await expect(ann.locator(".phase-doing")).to_have_text("Look and listen")
+    # The question above that board is the Blue table's.
+    await expect(ann.locator("#prompt .prompt-text")).to_have_text(PROMPTS["Blue table"])
     await expect(tablets["Ben"].locator("#spotlight-note")).to_have_text(
         re.compile("Everyone is looking at what your table made")
     )
@@ -250,6 +252,7 @@ async def test_a_whole_round_from_the_console(browser: Browser, server: RunningS
     await expect(ann.get_by_label("Note text")).to_have_count(3)
     await expect(ann.get_by_role("button", name="Add note")).to_be_visible()
     await expect(ann.locator(".phase-doing")).to_have_text("You can write ideas")
+    await expect(ann.locator("#prompt .prompt-text")).to_have_text(PROMPTS["Red table"])
 
 
 async def test_time_taken_away_ends_the_timer_with_the_flash_and_chime(

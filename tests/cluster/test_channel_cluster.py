@@ -211,7 +211,7 @@ async def test_the_state_survives_restarting_every_process(
     state = after["state"]
     assert (state["banner"], state["spotlight"]) == (
         "Lunch at 12",
-        {"room": "r2", "name": "Table 2"},
+        {"room": "r2", "name": "Table 2", "prompt": "Where does it start?"},
     )
     assert [(r["phase"], r["prompt"], r["locked"], r["timer"]["state"])
             for r in state["rooms"].values()] == [

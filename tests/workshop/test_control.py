@@ -173,6 +173,7 @@ def test_a_participant_sees_its_own_room_and_others_see_all() -> None:
         "room_capacity": 10,
     }  # fmt: skip
     assert len(mine["agenda"]) == len(DEFAULT_AGENDA)
-    assert view(replace(control, spotlight="r1"), WORKSHOP, room="r2", version=5)["spotlight"] == {
-        "room": "r1", "name": "Table 1",
+    spotlit = run(control, "room.prompt", room="r1", text="Who helps?")
+    assert view(replace(spotlit, spotlight="r1"), WORKSHOP, room="r2", version=5)["spotlight"] == {
+        "room": "r1", "name": "Table 1", "prompt": "Who helps?",
     }  # fmt: skip

@@ -60,7 +60,7 @@ function start() {
     channel.on("state", (state) => {
       $("workshop-title").textContent = state.workshop.title;
       $("head-code").textContent = state.workshop.join_code;
-      printView(state, printing);
+      printView(state, printing, channel.publicUrl);
     });
     openWorkshopSocket(workshopSocketUrl(session), channel);
     return;
@@ -75,7 +75,7 @@ function start() {
   const spotlight = spotlightPanel({ send });
   const rooms = roomsPanel({ send, confirm, serverNow, say });
   const agenda = agendaEditor({ send, problem });
-  const share = sharePanel({ session, say, problem });
+  const share = sharePanel({ session, say, problem, channel });
   const audit = auditPanel({ send, getState });
   const sound = chime("facilitate.sound", $("mute"));
   const headTimer = $("head-timer");

@@ -48,13 +48,13 @@ export function boardServerUrl(session) {
   return `${scheme}://${location.host}/ws/${encodeURIComponent(session.workshop)}`;
 }
 
-/** The server's public address (scheme, host, port), as tablets open it; this page's without it. */
-export function publicOrigin(state) {
-  const url = state?.workshop?.public_url;
+/** The server's public address (scheme, host, port) as tablets open it, given
+ * the hello's `public_url` (channel.publicUrl); this page's without it. */
+export function publicOrigin(url) {
   return url ? url.replace(/\/+$/, "") : location.origin;
 }
 
 /** The public address without its scheme, as people type it. */
-export function publicHost(state) {
-  return publicOrigin(state).replace(/^https?:\/\//, "");
+export function publicHost(url) {
+  return publicOrigin(url).replace(/^https?:\/\//, "");
 }

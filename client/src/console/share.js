@@ -33,7 +33,7 @@ function linkRow(label, url, what, say) {
       el("a", { class: "small-link", href: url, target: "_blank", rel: "noopener", "aria-label": `Open the ${what}` }, "Open")));
 }
 
-export function sharePanel({ session, say, problem }) {
+export function sharePanel({ session, say, problem, channel }) {
   const $ = (id) => document.getElementById(id);
   const links = $("share-links");
   let shownJoin = "";
@@ -75,7 +75,7 @@ export function sharePanel({ session, say, problem }) {
   }
 
   function drawLinks(state) {
-    const origin = publicOrigin(state);
+    const origin = publicOrigin(channel.publicUrl);
     const id = encodeURIComponent(session.workshop);
     const board = (room, token, role) => `${origin}/board#${new URLSearchParams({
       workshop: session.workshop, room: room[0], token, role, name: room[1].name,
@@ -101,7 +101,7 @@ export function sharePanel({ session, say, problem }) {
       shownJoin = key;
       $("join-code").textContent = code;
       $("head-code").textContent = code;
-      const joinUrl = `${publicOrigin(state)}/join/${encodeURIComponent(code)}`;
+      const joinUrl = `${publicOrigin(channel.publicUrl)}/join/${encodeURIComponent(code)}`;
       $("join-link").textContent = joinUrl.replace(/^https?:\/\//, "");
       $("join-link").href = joinUrl;
       const qr = $("join-qr");
@@ -109,7 +109,7 @@ export function sharePanel({ session, say, problem }) {
       qr.hidden = false;
       $("join-dialog-qr").src = qrSrc(code);
       $("join-dialog-code").textContent = code;
-      $("join-dialog-url").textContent = `${publicHost(state)}/join`;
+      $("join-dialog-url").textContent = `${publicHost(channel.publicUrl)}/join`;
       const print = (which) => `${location.pathname}#${new URLSearchParams({ workshop: session.workshop, print: which })}`;
       $("print-links").replaceChildren(
         el("li", {}, el("a", { class: "big-link", href: print("all"), target: "_blank" }, "All rooms: one card per page")),
@@ -126,9 +126,9 @@ export function sharePanel({ session, say, problem }) {
 }
 
 /** The printable cards: one per room (or the one asked for), a page each. */
-export function printView(state, which) {
+export function printView(state, which, publicUrl) {
   const rooms = roomList(state).filter(([id]) => which === "all" || id === which);
-  const host = publicHost(state);
+  const host = publicHost(publicUrl);
   const code = state.workshop.join_code;
   document.getElementById("print-cards").replaceChildren(...rooms.map(([id, room]) => el("article", { class: "join-card" },
     el("p", { class: "card-workshop" }, state.workshop.title),

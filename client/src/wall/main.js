@@ -159,7 +159,7 @@ function start() {
     const code = state.workshop.join_code;
     $("join-code-small").textContent = code;
     $("join-code").textContent = code;
-    $("join-url").textContent = `${publicHost(state)}/join`;
+    $("join-url").textContent = `${publicHost(channel.publicUrl)}/join`;
     const qr = qrSrc(code);
     if ($("join-qr").getAttribute("src") !== qr) $("join-qr").src = qr;
     const banner = state.banner || "";
