@@ -181,6 +181,10 @@ async def test_a_whole_round_from_the_console(browser: Browser, server: RunningS
         wall, {"Red table": "2 notes", "Blue table": "1 note", "Green table": "1 note"}
     )
     await expect(tile(wall, "Red table").locator(".note")).to_have_count(2)
+    # Three rooms leave one cell of the 2 x 2 grid free: it shows how to join.
+    join_tile = wall.get_by_role("complementary", name="Join")
+    code = await wall.locator("#join-code-small").inner_text()
+    await expect(join_tile.locator(".join-tile-code")).to_have_text(code)
 
     ARTIFACTS.mkdir(exist_ok=True)
     await tablets["Ann"].screenshot(path=str(ARTIFACTS / "tablet-phase-1024x768.png"))
@@ -232,6 +236,7 @@ async def test_a_whole_round_from_the_console(browser: Browser, server: RunningS
     # "Look at what the Blue table made": on the wall and every tablet, read only.
     await console.get_by_role("button", name="Spotlight Blue table").click()
     await expect(wall.get_by_role("region")).to_have_count(1)
+    await expect(wall.get_by_role("complementary", name="Join")).to_be_hidden()
     await expect(tile(wall, "Blue table").locator(".tile-spot")).to_be_visible()
     ann = tablets["Ann"]
     await expect(ann.locator("#spotlight-note")).to_have_text(

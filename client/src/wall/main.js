@@ -9,6 +9,7 @@ import { endAlarm, formatClock, spokenTimer, STATE_WORDS, timerNow } from "../co
 import { chime } from "../console/chime.js";
 import { phaseLabel, roomList } from "../console/phases.js";
 import { qrSrc } from "../console/share.js";
+import { el } from "../dom.js";
 import { shownTimer } from "../console/timer.js";
 import { gridFor } from "./layout.js";
 import { roomTile } from "./tile.js";
@@ -92,12 +93,23 @@ function start() {
   });
 
   // ---- The grid ----
+  // A cell the rooms leave free (3 rooms in a 2 × 2 grid) shows how to join.
+  const joinTile = el("aside", { class: "join-tile", "aria-labelledby": "join-tile-title", hidden: "" },
+    el("h2", { id: "join-tile-title" }, "Join"),
+    el("div", { class: "join-tile-body" },
+      el("img", { class: "qr", alt: "QR code: scan it to join" }),
+      el("div", {},
+        el("p", { class: "join-tile-url" }),
+        el("p", { class: "join-tile-code" }))));
   function layout() {
     const shown = focused ? 1 : tiles.size;
     const { columns, rows } = gridFor(shown, tilesBox.clientWidth, tilesBox.clientHeight);
     tilesBox.style.gridTemplateColumns = `repeat(${columns}, minmax(0, 1fr))`;
     tilesBox.style.gridTemplateRows = `repeat(${rows}, minmax(0, 1fr))`;
     tilesBox.dataset.columns = String(columns);
+    const spare = !focused && shown > 0 && columns * rows > shown;
+    joinTile.hidden = !spare;
+    if (spare && tilesBox.lastElementChild !== joinTile) tilesBox.append(joinTile);
   }
   new ResizeObserver(layout).observe(tilesBox);
 
@@ -162,6 +174,10 @@ function start() {
     $("join-url").textContent = `${publicHost(channel.publicUrl)}/join`;
     const qr = qrSrc(code);
     if ($("join-qr").getAttribute("src") !== qr) $("join-qr").src = qr;
+    const tileQr = joinTile.querySelector("img");
+    if (tileQr.getAttribute("src") !== qr) tileQr.src = qr;
+    joinTile.querySelector(".join-tile-url").textContent = `${publicHost(channel.publicUrl)}/join`;
+    joinTile.querySelector(".join-tile-code").textContent = code;
     const banner = state.banner || "";
     $("wall-banner").textContent = banner;
     $("wall-banner").hidden = !banner;
