@@ -366,6 +366,9 @@ class CommandHub:
             data = stored.data if stored else Control().to_bytes()
             entry = AuditEntry(self._clock(), "facilitator", actor, action, room, detail)
             if await self._store.put_control(workshop.id, version, data, entry):
+                # Here at once, as for a control command: a `state` asked
+                # right after the reply shows the new version.
+                self._adopt(workshop.id, version + 1, Control.from_bytes(data))
                 await self._announce(workshop.id, version + 1, data, entry)
                 return
         logger.warning(
