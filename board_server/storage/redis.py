@@ -17,7 +17,7 @@ import secrets
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from urllib.parse import urlsplit
 
 import msgpack
@@ -541,18 +541,38 @@ class RedisStore:
             if not batch:
                 self._wake.clear()
                 return []
-            # Not a transaction: a failure in the middle may leave part of the batch
-            # written, and the retry then writes those updates twice. Yjs ignores an
-            # update it has already applied, so a double is harmless.
-            async with self.client.pipeline(transaction=False) as pipe:
-                for item in batch:
-                    pipe.xadd(self.keys.log(item.room), {"u": item.data, "n": self.node_id})
-                ids = await pipe.execute()
+            ids = await self._xadd_all(batch)
             for item in batch:
                 self._queue.popleft()
                 self._queued_bytes -= len(item.data)
             self._written += len(batch)
         return [(item, i.decode()) for item, i in zip(batch, ids, strict=True)]
+
+    async def _xadd_all(self, batch: list[_Queued]) -> list[bytes]:
+        """XADD every update of the batch in one write, and read the ids back.
+
+        The commands are packed here and the replies read in order on one
+        connection: redis-py's pipeline costs about a third more CPU per
+        update (bench: 167 against 115 µs for a batch of one). Not a
+        transaction: a failure in the middle may leave part of the batch
+        written, and the retry then writes those updates twice. Yjs ignores an
+        update it has already applied, so a double is harmless.
+        """
+        pool = self.client.connection_pool
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            commands = [
+                ("XADD", self.keys.log(item.room), "*", "u", item.data, "n", self.node_id)
+                for item in batch
+            ]
+            await connection.send_packed_command(connection.pack_commands(commands))
+            return [cast("bytes", await connection.read_response()) for _ in batch]
+        except BaseException:
+            # Replies may be left unread on it: never hand this socket out again.
+            await connection.disconnect()
+            raise
+        finally:
+            await pool.release(connection)
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, _UNREACHABLE):
