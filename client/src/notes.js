@@ -208,14 +208,14 @@ export function noteLayer({
     });
     if (!picture) text.readOnly = !mayEdit();
     const node = el("article", { class: `note kind-${kind === "emoji" || kind === "sketch" ? kind : "text"}`, "data-note-id": id });
-    const readAloud = el(
+    // A picture of the board has no buttons at all.
+    const controls = picture ? null : el("div", { class: "note-controls" }, el(
       "button",
       { type: "button", class: "icon-button", "aria-label": "Read note aloud",
         onclick: () => speak(spokenText(note)) },
       el("span", { "aria-hidden": "true" }, "🔊"),
       "Read",
-    );
-    const controls = el("div", { class: "note-controls" }, readAloud);
+    ));
     const emoji = note.get("emoji");
     const edits = {};
     let image = null;
@@ -257,8 +257,8 @@ export function noteLayer({
       Object.assign(edits, { handle, colour, remove });
     }
     if (image) node.append(image);
-    if (picture) node.append(text);
-    else node.append(text, controls);
+    node.append(text);
+    if (controls) node.append(controls);
     const words = note.get("text");
     const entry = { node, text, kind, ...edits, unbind: picture ? showText(words, text) : bindText(words, text) };
     showAccess(entry);

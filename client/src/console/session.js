@@ -58,3 +58,16 @@ export function publicOrigin(url) {
 export function publicHost(url) {
   return publicOrigin(url).replace(/^https?:\/\//, "");
 }
+
+/** A token of `role` for this workshop, issued with the session's facilitator token
+ * (POST /api/workshops/{id}/tokens); an Error with the server's words if refused. */
+export async function issueToken(session, role) {
+  const response = await fetch(`/api/workshops/${encodeURIComponent(session.workshop)}/tokens`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ role }),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.detail || `The server said no (${response.status}).`);
+  return answer.token;
+}

@@ -2,7 +2,8 @@
 // room, and read-only links (the wall, each room's board) to copy.
 import { el } from "../dom.js";
 import { roomList } from "./phases.js";
-import { publicHost, publicOrigin } from "./session.js";
+import { issueToken, publicHost, publicOrigin } from "./session.js";
+import { modalDialog } from "./ui.js";
 
 export const qrSrc = (code, room = null) =>
   `/join/${encodeURIComponent(code)}/qr.svg${room ? `?room=${encodeURIComponent(room)}` : ""}`;
@@ -39,31 +40,12 @@ export function sharePanel({ session, say, problem, channel }) {
   let shownJoin = "";
   let tokens = null;
   let asked = false;
-  const dialog = $("join-dialog");
-  $("show-join").addEventListener("click", () => {
-    dialog.showModal();
-    $("join-dialog-close").focus();
-  });
-  $("join-dialog-close").addEventListener("click", () => dialog.close());
-  dialog.addEventListener("click", (event) => {
-    if (event.target === dialog) dialog.close(); // a tap outside the box
-  });
-
-  async function token(role) {
-    const response = await fetch(`/api/workshops/${encodeURIComponent(session.workshop)}/tokens`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ role }),
-    });
-    const answer = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(answer.detail || `The server said no (${response.status}).`);
-    return answer.token;
-  }
+  modalDialog($("join-dialog"), $("show-join"), $("join-dialog-close"));
 
   async function fetchTokens(state) {
     asked = true;
     try {
-      tokens = { viewer: await token("viewer"), observer: await token("observer") };
+      tokens = { viewer: await issueToken(session, "viewer"), observer: await issueToken(session, "observer") };
     } catch (err) {
       asked = false;
       const words = err instanceof TypeError ? "No connection to the server." : err.message;

@@ -133,3 +133,16 @@ export function redrawKeepingFocus(container, draw) {
     if (next) next.focus();
   }
 }
+
+/** A modal dialog that `opener` opens (the keyboard on `closer`), and that
+ * `closer` or a tap outside its box closes. */
+export function modalDialog(dialog, opener, closer) {
+  opener.addEventListener("click", () => {
+    dialog.showModal();
+    closer.focus();
+  });
+  closer.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("click", (event) => {
+    if (event.target === dialog) dialog.close();
+  });
+}

@@ -3,8 +3,8 @@
 // and the join code above them. A tap or Enter on a room fills the wall with
 // it; Escape or Back returns to every room.
 import { CommandChannel, openWorkshopSocket } from "../channel.js";
-import { boardServerUrl, publicHost, takeSession, workshopSocketUrl } from "../console/session.js";
-import { announcer, connectionState } from "../console/ui.js";
+import { boardServerUrl, issueToken, publicHost, takeSession, workshopSocketUrl } from "../console/session.js";
+import { announcer, connectionState, modalDialog } from "../console/ui.js";
 import { endAlarm, formatClock, spokenTimer, STATE_WORDS, timerNow } from "../console/clock.js";
 import { chime } from "../console/chime.js";
 import { phaseLabel, roomList } from "../console/phases.js";
@@ -43,14 +43,7 @@ function start() {
 
   // ---- The join code, one tap away ----
   const joinDialog = $("join-dialog");
-  $("join-button").addEventListener("click", () => {
-    joinDialog.showModal();
-    $("join-close").focus();
-  });
-  $("join-close").addEventListener("click", () => joinDialog.close());
-  joinDialog.addEventListener("click", (event) => {
-    if (event.target === joinDialog) joinDialog.close();
-  });
+  modalDialog(joinDialog, $("join-button"), $("join-close"));
 
   // ---- One room on the whole wall ----
   function showRoom(id) {
@@ -119,16 +112,11 @@ function start() {
   async function viewerToken(hello) {
     if (!hello.you || hello.you.role !== "facilitator") return session.token;
     try {
-      const response = await fetch(`/api/workshops/${encodeURIComponent(session.workshop)}/tokens`, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${session.token}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ role: "viewer" }),
-      });
-      if (response.ok) return (await response.json()).token;
+      return await issueToken(session, "viewer");
     } catch (err) {
       // Offline for a moment: the boards use this link's token instead.
+      return session.token;
     }
-    return session.token;
   }
 
   function syncTiles(state) {
