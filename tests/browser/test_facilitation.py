@@ -290,3 +290,56 @@ async def test_time_taken_away_ends_the_timer_with_the_flash_and_chime(
     # Time added to an ended timer starts it again.
     await console.get_by_role("button", name="Add 1 minute").click()
     await expect(clock).to_have_text(re.compile(r"Time left\s*(0:[0-5]\d|1:00)"))
+
+
+async def test_the_wall_shows_banner_lock_and_join_fills_with_a_room_and_the_console_mutes(
+    browser: Browser, server: RunningServer
+) -> None:
+    console = await open_console(browser, server)
+    wall = await open_wall(browser, console)
+
+    # A banner typed in the console, on the wall.
+    await console.get_by_label("Message on every screen").fill("Back at 11:00 for the plenary")
+    await console.get_by_role("button", name="Show banner").click()
+    await expect(wall.locator("#wall-banner")).to_have_text("Back at 11:00 for the plenary")
+
+    # A locked room says so on its tile; the others do not.
+    await console.get_by_role("button", name="Lock Red table").click()
+    await expect(tile(wall, "Red table").locator(".tile-lock")).to_be_visible()
+    await expect(tile(wall, "Red table").locator(".tile-lock")).to_have_text("🔒 Locked")
+    await expect(tile(wall, "Blue table").locator(".tile-lock")).to_be_hidden()
+
+    # A tap fills the wall with one room; Back shows every room again.
+    await wall.get_by_role("button", name="Show Blue table on the whole wall").click()
+    await expect(wall.get_by_role("region")).to_have_count(1)
+    await expect(tile(wall, "Blue table")).to_be_visible()
+    await wall.keyboard.press("Escape")
+    await expect(wall.get_by_role("region")).to_have_count(3)
+
+    # The join code and its QR code, one tap away.
+    code = await console.locator("#head-code").inner_text()
+    await wall.get_by_role("button", name=re.compile("^Join")).click()
+    dialog = wall.get_by_role("dialog", name="Join the workshop")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.locator("#join-code")).to_have_text(code)
+    assert (
+        await dialog.get_by_role("img").evaluate("(img) => new URL(img.src).pathname")
+        == f"/join/{code}/qr.svg"
+    )
+    await dialog.get_by_role("button", name="Close").click()
+    await expect(dialog).to_be_hidden()
+
+    # Muted, the console flashes at the end but plays nothing; the wall chimes.
+    mute = console.get_by_role("button", name="End sound: on")
+    await mute.click()
+    await expect(console.get_by_role("button", name="End sound: off")).to_be_visible()
+    await console.get_by_label("Minutes", exact=True).fill("0")
+    await console.get_by_label("Seconds", exact=True).fill("3")
+    await console.get_by_role("button", name="Start", exact=True).click()
+    await expect(wall.locator("#wall-timer")).to_have_attribute(
+        "data-state", "ended", timeout=15_000
+    )
+    await expect(console.locator("#countdown .countdown-state")).to_have_text("Time is up")
+    assert (await spied(wall))["tones"] == 2
+    assert "countdown" in (await spied(console))["flashes"]
+    assert (await spied(console))["tones"] == 0

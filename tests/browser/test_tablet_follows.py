@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from browserkit import add_notes, join, tablet
+from browserkit import ARTIFACTS, TARGETS_TOO_SMALL, UNNAMED_CONTROLS, add_notes, join, tablet
 from conftest import RunningServer
 from playwright.async_api import Browser, Page, expect
 
@@ -109,3 +109,27 @@ async def test_a_removed_person_leaves_nothing_of_theirs_on_the_tablet(
     await page.reload()
     await expect(page).to_have_url(re.compile(r"/join$"))
     await expect(page.get_by_label("Your name or a nickname")).to_have_value("")
+
+
+async def test_a_phone_in_a_phase_shows_it_all_within_the_screen(
+    browser: Browser,
+    server: RunningServer,
+    workshop: dict[str, Any],
+    facilitator: BoardClient,
+) -> None:
+    phone = await tablet(browser, "phone")
+    await join(phone, server, workshop["join_code"], "Ann")
+    await command(facilitator, "phase.set", {"phase": "ideate", "room": "r1"})
+    await command(
+        facilitator, "room.prompt", {"room": "r1", "text": "What would make you stay out at night?"}
+    )
+    await command(facilitator, "timer.start", {"seconds": 600, "room": "r1"})
+    await command(facilitator, "banner.set", {"text": "Lunch at 12:30"})
+    await expect(phone.get_by_role("timer")).to_contain_text(re.compile(r"(10:00|9:[45]\d)"))
+    await expect(phone.locator("#prompt .prompt-text")).to_be_visible()
+    await expect(phone.locator("#banner .notice-text")).to_have_text("Lunch at 12:30")
+    assert await phone.evaluate(TARGETS_TOO_SMALL) == []
+    assert await phone.evaluate(UNNAMED_CONTROLS) == []
+    assert await phone.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await phone.screenshot(path=str(ARTIFACTS / "tablet-phase-phone.png"))
