@@ -12,7 +12,7 @@ from pycrdt import Doc, Map
 from rediskit import REDIS_URL, delete_prefix
 
 from board_server.bus import Bus, LocalHub
-from board_server.bus.redis import RedisBus
+from board_server.bus.redis import SHARE_CHECK, RedisBus
 from board_server.model import RoomKey
 from board_server.storage import Store
 from board_server.storage.redis import RedisStore
@@ -72,10 +72,13 @@ def updates(count: int, tag: str = "") -> list[bytes]:
 
 
 @contextlib.asynccontextmanager
-async def open_ends(kind: str, tmp_path: pathlib.Path) -> AsyncIterator[tuple[End, End]]:
+async def open_ends(
+    kind: str, tmp_path: pathlib.Path, *, share_check: float = SHARE_CHECK
+) -> AsyncIterator[tuple[End, End]]:
     """Two started ends sharing one store's data: two ends of one LocalHub over
     one SQLite file ("local"), or two RedisStore + RedisBus pairs on one key
-    prefix of the suite's Redis ("redis"), whose keys are deleted afterwards."""
+    prefix of the suite's Redis ("redis"), whose keys are deleted afterwards;
+    their buses count each room's followers every ``share_check`` seconds."""
     prefix = f"test:{tmp_path.name}:"
     if kind == "local":
         store = SQLiteStore(tmp_path / "board.sqlite3")
@@ -84,7 +87,7 @@ async def open_ends(kind: str, tmp_path: pathlib.Path) -> AsyncIterator[tuple[En
         stores: list[Store] = [store]
     else:
         redis_stores = [RedisStore(REDIS_URL, prefix=prefix, node_id=n) for n in ("a", "b")]
-        made = [End(s, RedisBus(s)) for s in redis_stores]
+        made = [End(s, RedisBus(s, share_check=share_check)) for s in redis_stores]
         stores = list(redis_stores)
     async with asyncio.timeout(5):
         for store in stores:

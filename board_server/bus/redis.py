@@ -2,10 +2,24 @@
 
 - **Room updates.** A room's stream is its log (``RedisStore`` appends to
   it), so publishing an update sends nothing more. One reader task per
-  process runs a blocking XREAD over the streams of every room it follows,
+  process runs a blocking XREAD over the streams of the rooms it follows,
   from each room's cursor, and hands other processes' entries to the room.
   Following a new room wakes the reader through this process's own wake
   stream, so the new room does not wait for the block to time out.
+- **Solo rooms are not read.** A room that no other process follows (its
+  awareness channel has one subscriber: us) would only give back our own
+  entries, so the reader leaves it out. Its cursor still moves: the writer
+  lists the entries after the cursor right after its XADDs, and while they
+  are ours, no one else wrote in between. A room turns shared again, and
+  is read from its cursor (skipping our own entries), as soon as any of
+  these happens: a process that starts following it announces itself on its
+  awareness channel; one of our appends finds another entry before it; the
+  check every ``SHARE_CHECK`` seconds counts more subscribers; a process
+  writes to it without following it (an update still queued when it
+  stopped), and announces that too; or our subscriber connection failed
+  (announcements may have been missed). The
+  cursor never passes an entry we have not seen, so compaction (which trims
+  only below a cursor, and keeps the last 60 s) loses nothing.
 - **Awareness** is ephemeral: it travels on one pub/sub channel per room,
   subscribed while the room is followed. Lost messages are renewed by the
   clients within 15 s.
@@ -28,17 +42,21 @@ from typing import Any, cast
 import msgpack
 import redis.asyncio as redis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from board_server.bus.base import EventHandler, RoomFeed, WorkshopEvent, deliver
 from board_server.model import RoomKey
 from board_server.storage.base import Cursor
 from board_server.storage.redis import RedisStore
+from board_server.storage.resp import RespConnection
 
 logger = logging.getLogger("board.bus")
 
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
 BLOCK_MS = 5000
+# The reader's wait for a reply: the XREAD block and then some.
+READ_TIMEOUT = BLOCK_MS / 1000 + 5
 READ_COUNT = 1000
 # Between two XREADs that found updates: 50 µs per followed stream, at most 5 ms.
 READ_PAUSE_PER_STREAM = 0.00005
@@ -46,8 +64,11 @@ READ_PAUSE_MAX = 0.005
 CLOSE_WAIT = 2.0
 BACKOFF_FIRST = 0.05
 BACKOFF_MAX = 2.0
+# How often to count, per followed room, the processes that follow it.
+SHARE_CHECK = 5.0
 
-Entries = list[tuple[bytes, dict[bytes, bytes]]]
+# As XREAD replies: (id, [field, value, field, value, ...]) per entry.
+Entries = list[tuple[bytes, list[bytes]]]
 
 
 def stream_id(cursor: Cursor) -> tuple[int, int]:
@@ -83,7 +104,7 @@ class _Trouble:
 class RedisBus:
     """One process's end of the bus, on the Redis of its ``RedisStore``."""
 
-    def __init__(self, store: RedisStore) -> None:
+    def __init__(self, store: RedisStore, *, share_check: float = SHARE_CHECK) -> None:
         self.node_id = store.node_id
         self._store = store
         self._keys = store.keys
@@ -101,11 +122,22 @@ class RedisBus:
         self._reading = _Trouble("reading room logs")
         self._listening = _Trouble("listening to awareness and events")
         self._sending = _Trouble("sending awareness")
-        self._reader: redis.Redis | None = None
+        self._reader: RespConnection | None = None
         self._subscriber: redis.Redis | None = None
         self._pubsub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
+        # Rooms the reader leaves out: no other process follows them.
+        self._solo: set[RoomKey] = set()
+        self._reading_now: set[RoomKey] = set()
+        # Bumped whenever a room may have gained a follower, so that a count
+        # of followers begun before cannot make it solo.
+        self._shared_since: dict[RoomKey, int] = {}
+        # Awareness channels Redis confirmed on the current subscriber connection.
+        self._live: set[str] = set()
+        self._share_check = share_check
+        self._check_now = asyncio.Event()
+        store.watch_log(self)
 
     @property
     def _client(self) -> redis.Redis:
@@ -115,11 +147,9 @@ class RedisBus:
     async def start(self) -> None:
         """Open the reader's and the subscriber's connections and start the loops."""
         # Each loop blocks on its own connection; commands share the store's pool.
-        # The reader blocks up to BLOCK_MS on XREAD and the subscriber for ever,
-        # so neither may have redis-py's default socket timeout (5 s in 8.x).
-        self._reader = redis.Redis.from_url(
-            self._store.url, socket_timeout=BLOCK_MS / 1000 + 5, socket_connect_timeout=5
-        )
+        # The reader (opened by its loop) blocks up to BLOCK_MS on XREAD and the
+        # subscriber for ever, so it may not have redis-py's default socket
+        # timeout (5 s in 8.x).
         self._subscriber = redis.Redis.from_url(
             self._store.url, socket_timeout=None, socket_connect_timeout=5, socket_keepalive=True
         )
@@ -130,6 +160,7 @@ class RedisBus:
             asyncio.create_task(self._listen_loop(), name=f"bus listener {self.node_id}"),
             asyncio.create_task(self._subscribe_loop(), name=f"bus subscriptions {self.node_id}"),
             asyncio.create_task(self._send_loop(), name=f"bus sender {self.node_id}"),
+            asyncio.create_task(self._share_loop(), name=f"bus followers {self.node_id}"),
         ]
 
     async def close(self) -> None:
@@ -143,9 +174,9 @@ class RedisBus:
         # up the shutdown (nor swallow the caller's own cancellation).
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=CLOSE_WAIT)
-        closing: list[Awaitable[object]] = [
-            client.aclose() for client in (self._reader, self._subscriber) if client
-        ]
+        if self._reader is not None:
+            self._reader.close()
+        closing: list[Awaitable[object]] = [self._subscriber.aclose()] if self._subscriber else []
         if self._pubsub is not None:
             closing.insert(0, self._pubsub.aclose())
         closing.append(self._client.delete(self._wake_key))
@@ -159,6 +190,7 @@ class RedisBus:
         known = room in self._feeds
         self._feeds[room] = feed
         self._cursors[room] = cursor
+        self._share(room)
         if not known:
             channel = self._keys.awareness(room)
             self._subscribed[channel] = asyncio.Event()
@@ -171,8 +203,11 @@ class RedisBus:
             return
         del self._feeds[room]
         del self._cursors[room]
+        self._solo.discard(room)
+        self._shared_since.pop(room, None)
         channel = self._keys.awareness(room)
         self._subscribed.pop(channel, None)
+        self._live.discard(channel)
         self._subscriptions.put_nowait(("unsubscribe", channel))
 
     async def ready(self, room: RoomKey) -> None:
@@ -189,15 +224,78 @@ class RedisBus:
     def publish_update(self, room: RoomKey, update: bytes, cursor: Cursor) -> None:
         """Nothing to send: the update is in the room's stream, which the others read."""
 
+    def reads(self, room: RoomKey) -> bool:
+        """Whether the followed room is read: it is not solo, or the reader's
+        XREAD in progress still names its stream."""
+        return room in self._feeds and (room not in self._solo or room in self._reading_now)
+
+    def solo_cursor(self, room: RoomKey) -> Cursor | None:
+        """For the store: a solo room's cursor, which moves over our own entries."""
+        return self._cursors[room] if room in self._solo else None
+
+    def logged(self, room: RoomKey, cursor: Cursor, gap: bool | None) -> None:
+        """For the store: we wrote ``cursor``; ``gap`` says whether other
+        entries lie between it and the room's cursor (None: not asked). Move
+        the cursor over it if nothing unseen lies between; else read the room."""
+        last = self._cursors.get(room)
+        if last is None:
+            # Written after we stopped following it (it was queued): a process
+            # that follows the room alone must be told to read it.
+            self._announce(self._keys.awareness(room))
+            return
+        if stream_id(cursor) <= stream_id(last):
+            return  # the reader has passed it already
+        if gap is False:
+            self._cursors[room] = cursor
+        elif gap or room in self._solo:
+            # Something unseen lies before it; or it was not asked because
+            # the room was read when the batch left, and is no longer.
+            self._share(room)
+
+    def _share(self, room: RoomKey) -> None:
+        """The room may have another follower: read it from its cursor."""
+        self._shared_since[room] = self._shared_since.get(room, 0) + 1
+        if room in self._solo:
+            self._solo.discard(room)
+            self._wake()
+
+    def _share_all(self) -> None:
+        for room in list(self._feeds):
+            self._share(room)
+
+    async def _share_loop(self) -> None:
+        """Count each followed room's followers now and then; a room only we
+        follow goes solo, one with others is read."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._check_now.wait(), self._share_check)
+            self._check_now.clear()
+            rooms = [r for r in self._feeds if self._keys.awareness(r) in self._live]
+            if not rooms:
+                continue
+            marks = {room: self._shared_since.get(room) for room in rooms}
+            channels = [self._keys.awareness(room) for room in rooms]
+            try:
+                counts = await self._client.pubsub_numsub(*channels)
+            except REDIS_DOWN:
+                continue  # the reader's and the listener's health tell
+            for room, (_, count) in zip(rooms, counts, strict=True):
+                alone = count == 1 and self._shared_since.get(room) == marks[room]
+                if count > 1:
+                    self._share(room)
+                elif alone and room not in self._solo:
+                    self._solo.add(room)
+                    self._wake()  # read the others without it from now on
+
     def _wake(self) -> None:
         # XADD to our wake stream ends the reader's XREAD block at once.
         self._outbox.append((self._wake_key, b""))
         self._outbox_ready.set()
 
     async def _read_loop(self) -> None:
-        assert self._reader is not None
         while True:
-            rooms = list(self._cursors.items())
+            rooms = [(r, c) for r, c in self._cursors.items() if r not in self._solo]
+            self._reading_now = {room for room, _ in rooms}
             # The raw command: redis-py's xread() re-validates every stream per call.
             command: list[Any] = ["XREAD", "COUNT", READ_COUNT, "BLOCK", BLOCK_MS, "STREAMS"]
             command += [self._keys.log(room) for room, _ in rooms]
@@ -205,15 +303,18 @@ class RedisBus:
             command += [cursor or "0-0" for _, cursor in rooms]
             command.append(self._wake_id)
             try:
-                reply = cast(
-                    "list[tuple[bytes, Entries]] | None",
-                    await self._reader.execute_command(*command),  # type: ignore[no-untyped-call]
-                )
-            except REDIS_DOWN as exc:
+                if self._reader is None or self._reader.closed:
+                    self._reader = await RespConnection.open(self._store.url)
+                (reply,) = await self._reader.call([command], READ_TIMEOUT)
+            except (RedisError, OSError) as exc:
                 await asyncio.sleep(self._reading.failed(exc))
                 continue
+            if isinstance(reply, Exception):
+                # A refused XREAD (say, a key of another type): keep trying.
+                await asyncio.sleep(self._reading.failed(reply))
+                continue
             self._reading.ok()
-            for raw_key, entries in reply or []:
+            for raw_key, entries in cast("list[tuple[bytes, Entries]] | None", reply) or []:
                 key = raw_key.decode()
                 if key == self._wake_key:
                     self._wake_id = entries[-1][0].decode()
@@ -240,10 +341,14 @@ class RedisBus:
             if parsed <= last_id:
                 continue
             last, last_id = entry_id, parsed
-            if fields.get(b"n") != self._node:
-                update = fields.get(b"u")
-                if update is not None:
-                    updates.append(update)
+            node = update = None
+            for i in range(0, len(fields) - 1, 2):
+                if fields[i] == b"n":
+                    node = fields[i + 1]
+                elif fields[i] == b"u":
+                    update = fields[i + 1]
+            if node != self._node and update is not None:
+                updates.append(update)
         self._cursors[room] = last
         if updates:
             try:
@@ -302,16 +407,17 @@ class RedisBus:
             try:
                 message = await self._pubsub.get_message(timeout=None)
             except REDIS_DOWN as exc:
-                # redis-py reconnects on the next call and subscribes again.
+                # redis-py reconnects on the next call and subscribes again;
+                # what other processes announced meanwhile is lost, so read all.
+                self._live.clear()
+                self._share_all()
                 await asyncio.sleep(self._listening.failed(exc))
                 continue
             self._listening.ok()
             if message is None:
                 continue
             if message.get("type") == "subscribe":
-                confirmed = self._subscribed.get(message["channel"].decode())
-                if confirmed is not None:
-                    confirmed.set()
+                self._confirmed(message["channel"].decode())
                 continue
             if message.get("type") != "message":
                 continue
@@ -322,6 +428,21 @@ class RedisBus:
                     "Redis bus: a message on %r could not be handled", message["channel"]
                 )
 
+    def _confirmed(self, channel: str) -> None:
+        """Redis subscribed us to channel (again, after a reconnect)."""
+        confirmed = self._subscribed.get(channel)
+        if confirmed is None:
+            return  # an event channel, or a room no longer followed
+        confirmed.set()
+        self._live.add(channel)
+        self._announce(channel)
+        self._check_now.set()  # and count them soon
+
+    def _announce(self, channel: str) -> None:
+        """Tell the other followers of the channel's room to read its stream."""
+        self._outbox.append((channel, msgpack.packb([self.node_id, None])))
+        self._outbox_ready.set()
+
     def _heard(self, channel: str, data: bytes) -> None:
         if channel == self._keys.events:
             event = msgpack.unpackb(data)
@@ -330,8 +451,13 @@ class RedisBus:
         node_id, payload = msgpack.unpackb(data)
         if node_id == self.node_id:
             return
-        feed = self._feeds.get(self._keys.room_of_awareness(channel))
-        if feed is not None:
+        room = self._keys.room_of_awareness(channel)
+        feed = self._feeds.get(room)
+        if feed is None:
+            return
+        if payload is None:
+            self._share(room)  # another process started following the room
+        else:
             feed.remote_awareness(node_id, payload)
 
     async def publish_event(self, event: WorkshopEvent) -> None:

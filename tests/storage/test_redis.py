@@ -76,6 +76,55 @@ async def test_entries_carry_the_update_and_the_node(open_store: OpenStore) -> N
     assert entries == [(cursor.encode(), {b"u": update(1), b"n": b"node1"})]
 
 
+class Watcher:
+    """Gives a cursor for the rooms in ``cursors``, moved over what it is told
+    lands right after it."""
+
+    def __init__(self, *asking: RoomKey) -> None:
+        self.cursors = dict.fromkeys(asking, "")
+        self.told: list[tuple[RoomKey, str, bool | None]] = []
+
+    def solo_cursor(self, room: RoomKey) -> str | None:
+        return self.cursors.get(room)
+
+    def logged(self, room: RoomKey, cursor: str, gap: bool | None) -> None:
+        self.told.append((room, cursor, gap))
+        if gap is False:
+            self.cursors[room] = cursor
+
+
+async def test_the_writer_tells_its_watcher_whether_an_update_lands_right_after_its_cursor(
+    open_store: OpenStore,
+) -> None:
+    one, two = await open_store(), await open_store()
+    other = RoomKey("w1", "r2")
+    watcher = Watcher(ROOM)
+    one.watch_log(watcher)
+    async with asyncio.timeout(5):
+        (first,) = await appended(one, ROOM, [update(1)])
+        (second,) = await appended(one, ROOM, [update(2)])
+        (between,) = await appended(two, ROOM, [update(3)])
+        # One batch: two updates of the asking room, one of another room.
+        one.append_update(ROOM, update(4))
+        one.append_update(other, update(5))
+        one.append_update(ROOM, update(6))
+        await one.flush()
+        entries = [e.decode() for e, _ in await one.client.xrange(one.keys.log(ROOM))]
+        (fifth,) = [e.decode() for e, _ in await one.client.xrange(one.keys.log(other))]
+        watcher.cursors[ROOM] = entries[-1]
+        (last,) = await appended(one, ROOM, [update(7)])
+    assert entries[:3] == [first, second, between]
+    fourth, sixth = entries[3:]
+    assert watcher.told == [
+        (ROOM, first, False),
+        (ROOM, second, False),
+        (ROOM, fourth, True),
+        (other, fifth, None),
+        (ROOM, sixth, True),
+        (ROOM, last, False),
+    ]
+
+
 async def test_compact_refuses_while_another_process_holds_the_lock(
     open_store: OpenStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
