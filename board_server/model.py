@@ -120,3 +120,54 @@ class AuditEntry:
     action: str
     room: str | None
     detail: str
+
+
+VOTE_MODES = ("dots", "budget", "scale")
+SCALE_TOP = 5
+"""The agreement scale runs from 1 to SCALE_TOP."""
+
+
+@dataclass(frozen=True)
+class VoteKey:
+    """Names one vote (in one room) across the whole deployment."""
+
+    workshop_id: str
+    vote_id: str
+
+    def __str__(self) -> str:
+        return f"{self.workshop_id}/{self.vote_id}"
+
+
+@dataclass(frozen=True)
+class VoteRules:
+    """What one cast may do. ``dots`` and ``budget``: a cast adds ``amount``
+    (negative: takes back) to an item, each person gives at most ``budget`` in
+    all and ``cap`` to one item. ``scale``: a cast sets the person's score of
+    an item, 1 to SCALE_TOP, or 0 to clear it; budget and cap are unused."""
+
+    mode: str
+    budget: int = 0
+    cap: int = 0
+
+
+@dataclass(frozen=True)
+class CastResult:
+    """What a cast did. ``refused`` is None, ``over_budget`` (the budget or the
+    per-item cap), ``invalid`` (taking back more than was given, a score out
+    of range) or ``closed``; ``ballot`` is the caster's amounts per item after
+    it (unchanged when refused)."""
+
+    refused: str | None
+    ballot: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A closed vote's results, with nobody's ballot in them: per item the sum
+    of what was given (scale: of the scores), and on the scale how many gave
+    each score (``spread[item][s - 1]`` for score s); ``voters`` counts the
+    people whose ballot was not empty."""
+
+    totals: dict[str, int]
+    spread: dict[str, tuple[int, ...]]
+    voters: int

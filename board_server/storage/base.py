@@ -1,9 +1,10 @@
 """The ports every persistence backend implements.
 
-Four concerns, kept apart so that a second backend implements each cleanly:
+Five concerns, kept apart so that a second backend implements each cleanly:
 - ``WorkshopStore``: workshops and participants (seats);
 - ``ControlStore``: each workshop's control state (compare-and-set on a
   version), its audit list, and presence;
+- ``VoteStore``: ballots held to their budget atomically, and tallies;
 - ``DocLog``: each room's document, a snapshot plus a log of updates after
   it, with a cursor that names a position in the log;
 - the bus between processes, in ``board_server.bus``.
@@ -18,7 +19,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from board_server.model import AuditEntry, Participant, RoomKey, StoredDoc, Versioned, Workshop
+from board_server.model import (
+    AuditEntry,
+    CastResult,
+    Participant,
+    RoomKey,
+    StoredDoc,
+    Tally,
+    Versioned,
+    VoteKey,
+    VoteRules,
+    Workshop,
+)
 
 Cursor = str
 """A position in one room's log, as the store writes it (an SQLite row number,
@@ -122,6 +134,38 @@ class ControlStore(Protocol):
         """Ids of the workshop's participants online at ``now``."""
 
 
+class VoteStore(Protocol):
+    """Ballots of the votes in progress, and the tallies of closed ones.
+
+    The rules travel with each cast (the vote itself is control state). Who
+    gave what is kept only while a vote is open, to hold each person to the
+    budget; closing keeps the tally and deletes the ballots.
+    """
+
+    async def cast_vote(
+        self, vote: VoteKey, participant_id: str, item: str, amount: int, rules: VoteRules
+    ) -> CastResult:
+        """Apply one cast if the rules allow it, else change nothing.
+
+        Atomic across processes: however many casts of one person race, on
+        however many processes, their budget and caps hold exactly.
+        """
+
+    async def get_ballot(self, vote: VoteKey, participant_id: str) -> dict[str, int]:
+        """The person's amounts per item (empty once the vote is closed)."""
+
+    async def vote_voters(self, vote: VoteKey) -> set[str]:
+        """Ids of the people whose ballot is not empty (empty once closed)."""
+
+    async def close_vote(self, vote: VoteKey, mode: str) -> Tally:
+        """Refuse further casts, keep the tally (of a vote in this mode) and
+        delete every ballot, in one atomic step. Closing a closed vote returns
+        its tally again."""
+
+    async def get_tally(self, vote: VoteKey) -> Tally | None:
+        """The closed vote's tally; None while it is open."""
+
+
 class DocLog(Protocol):
     """Each room's document: a snapshot and the log of updates after it."""
 
@@ -159,8 +203,8 @@ class DocLog(Protocol):
         """Wait until everything appended so far is written."""
 
 
-class Store(WorkshopStore, ControlStore, DocLog, Protocol):
-    """A backend's storage side: workshops, control state, and the document log."""
+class Store(WorkshopStore, ControlStore, VoteStore, DocLog, Protocol):
+    """A backend's storage side: workshops, control state, votes, and the document log."""
 
     async def start(self) -> None:
         """Open connections and start background work (group commit, writers)."""

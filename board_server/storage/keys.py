@@ -8,7 +8,7 @@ Workshop, participant and room ids never contain ``:`` (see
 
 from __future__ import annotations
 
-from board_server.model import RoomKey
+from board_server.model import RoomKey, VoteKey
 
 DEFAULT_PREFIX = "board:"
 
@@ -68,6 +68,23 @@ class Keys:
     def presence(self, workshop_id: str) -> str:
         """Sorted set: participant ids, scored by the time until which each is online."""
         return f"{self.prefix}online:{workshop_id}"
+
+    # Votes.
+    def ballot(self, vote: VoteKey, participant_id: str) -> str:
+        """Hash: one person's amounts per item in an open vote."""
+        return f"{self.ballot_prefix(vote)}{participant_id}"
+
+    def ballot_prefix(self, vote: VoteKey) -> str:
+        """The start of every ballot key of the vote (the close script builds them)."""
+        return f"{self.prefix}vote:{vote.workshop_id}:{vote.vote_id}:ballot:"
+
+    def voters(self, vote: VoteKey) -> str:
+        """Set: the ids of the people whose ballot in the open vote is not empty."""
+        return f"{self.prefix}vote:{vote.workshop_id}:{vote.vote_id}:voters"
+
+    def tally(self, vote: VoteKey) -> str:
+        """Hash: a closed vote's tally (``v`` voters, ``t:ITEM`` totals, ``s:SCORE:ITEM``)."""
+        return f"{self.prefix}vote:{vote.workshop_id}:{vote.vote_id}:tally"
 
     # Documents.
     def snapshot(self, room: RoomKey) -> str:

@@ -30,12 +30,17 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from board_server.model import (
+    SCALE_TOP,
     AuditEntry,
+    CastResult,
     Participant,
     RoomInfo,
     RoomKey,
     StoredDoc,
+    Tally,
     Versioned,
+    VoteKey,
+    VoteRules,
     Workshop,
 )
 from board_server.storage.base import Cursor, OnLogged, StoreError
@@ -84,6 +89,11 @@ class _Queued(NamedTuple):
     room: RoomKey
     data: bytes
     on_logged: OnLogged | None
+
+
+def _amounts(flat: Sequence[Any]) -> dict[str, int]:
+    """A ballot from HGETALL's flat reply."""
+    return {_text(flat[i]): int(flat[i + 1]) for i in range(0, len(flat) - 1, 2)}
 
 
 def _where(url: str) -> str:
@@ -419,6 +429,64 @@ class RedisStore:
                 self.keys.presence(workshop_id), f"({now!r}", "+inf"
             )
         return {_text(i) for i in ids}
+
+    # Votes.
+    async def cast_vote(
+        self, vote: VoteKey, participant_id: str, item: str, amount: int, rules: VoteRules
+    ) -> CastResult:
+        """Apply one cast if the rules allow it: check and write in one script."""
+        keys = [
+            self.keys.ballot(vote, participant_id),
+            self.keys.voters(vote),
+            self.keys.tally(vote),
+        ]
+        args: list[str | int | bytes] = [
+            participant_id, item, amount, rules.mode, rules.budget, rules.cap, SCALE_TOP
+        ]  # fmt: skip
+        status, *flat = await self._eval("cast", keys, args)
+        refused = None if status == b"ok" else _text(status)
+        return CastResult(refused, _amounts(flat))
+
+    async def get_ballot(self, vote: VoteKey, participant_id: str) -> dict[str, int]:
+        """The person's amounts per item (empty once the vote is closed)."""
+        self._check_open()
+        with self._errors():
+            flat = await self.client.hgetall(self.keys.ballot(vote, participant_id))
+        return {_text(k): int(v) for k, v in flat.items()}
+
+    async def vote_voters(self, vote: VoteKey) -> set[str]:
+        """Ids of the people whose ballot is not empty (empty once closed)."""
+        self._check_open()
+        with self._errors():
+            ids = await self.client.smembers(self.keys.voters(vote))
+        return {_text(i) for i in ids}
+
+    async def close_vote(self, vote: VoteKey, mode: str) -> Tally:
+        """Sum the ballots into the tally and delete them, in one script."""
+        keys = [self.keys.voters(vote), self.keys.tally(vote)]
+        await self._eval("close_vote", keys, [self.keys.ballot_prefix(vote), mode])
+        result = await self.get_tally(vote)
+        assert result is not None
+        return result
+
+    async def get_tally(self, vote: VoteKey) -> Tally | None:
+        """The closed vote's tally; None while it is open."""
+        self._check_open()
+        with self._errors():
+            raw = await self.client.hgetall(self.keys.tally(vote))
+        if not raw:
+            return None
+        totals: dict[str, int] = {}
+        spread: dict[str, list[int]] = {}
+        for key, value in raw.items():
+            field = _text(key)
+            if field.startswith("t:"):
+                totals[field[2:]] = int(value)
+            elif field.startswith("s:"):
+                score, _, item = field[2:].partition(":")
+                spread.setdefault(item, [0] * SCALE_TOP)[int(score) - 1] = int(value)
+        spread_tuples = {item: tuple(counts) for item, counts in spread.items()}
+        return Tally(totals, spread_tuples, int(raw.get(b"v", 0)))
 
     # The document log.
     def append_update(

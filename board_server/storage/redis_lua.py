@@ -155,6 +155,68 @@ return 1
     # MINID, trim grace in ms.
     # 0 if the lock is no longer ours. Stream id parts are compared as decimal
     # strings, since they may pass the 2^53 that Lua numbers hold exactly.
+    # KEYS: the ballot, the vote's voters, its tally. ARGV: participant id, item,
+    # amount, mode, budget, cap, top of the scale. The rules of
+    # storage/votes.apply_cast. Replies {status, item, amount, ...}: the status
+    # ('ok', 'over_budget', 'invalid' or 'closed') and the ballot after.
+    "cast": """
+local function reply(status)
+  local out = {status}
+  for _, v in ipairs(redis.call('HGETALL', KEYS[1])) do out[#out + 1] = v end
+  return out
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then return reply('closed') end
+local item, amount = ARGV[2], tonumber(ARGV[3])
+local mode, budget, cap = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local current = tonumber(redis.call('HGET', KEYS[1], item) or '0')
+local new
+if mode == 'scale' then
+  if amount < 0 or amount > tonumber(ARGV[7]) then return reply('invalid') end
+  new = amount
+else
+  new = current + amount
+  if new < 0 then return reply('invalid') end
+  if amount > 0 then
+    if new > cap then return reply('over_budget') end
+    local spent = 0
+    for _, v in ipairs(redis.call('HVALS', KEYS[1])) do spent = spent + tonumber(v) end
+    if spent + amount > budget then return reply('over_budget') end
+  end
+end
+if new == 0 then
+  redis.call('HDEL', KEYS[1], item)
+else
+  redis.call('HSET', KEYS[1], item, new)
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('SADD', KEYS[2], ARGV[1])
+else
+  redis.call('SREM', KEYS[2], ARGV[1])
+end
+return reply('ok')
+""",
+    # KEYS: the vote's voters, its tally. ARGV: the ballot key prefix, mode.
+    # Sums every ballot into the tally hash and deletes the ballots and the
+    # voters, unless the tally exists already (closed before). Returns 1.
+    "close_vote": """
+if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
+local n = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[1] .. id
+  local flat = redis.call('HGETALL', key)
+  if #flat > 0 then n = n + 1 end
+  for i = 1, #flat, 2 do
+    redis.call('HINCRBY', KEYS[2], 't:' .. flat[i], flat[i + 1])
+    if ARGV[2] == 'scale' then
+      redis.call('HINCRBY', KEYS[2], 's:' .. flat[i + 1] .. ':' .. flat[i], 1)
+    end
+  end
+  redis.call('DEL', key)
+end
+redis.call('HSET', KEYS[2], 'v', n)
+redis.call('DEL', KEYS[1])
+return 1
+""",
     "compact": """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local function greater(a, b)

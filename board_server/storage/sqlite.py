@@ -21,21 +21,25 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from board_server.model import (
     AuditEntry,
+    CastResult,
     Participant,
     RoomInfo,
     RoomKey,
     StoredDoc,
+    Tally,
     Versioned,
+    VoteKey,
+    VoteRules,
     Workshop,
 )
-from board_server.storage import sqlite_control
+from board_server.storage import sqlite_control, sqlite_votes
 from board_server.storage.base import Cursor, OnLogged, StoreError
 
 logger = logging.getLogger("board.storage")
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # _MIGRATIONS[v] holds the statements that take the schema from user_version v to v + 1.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -60,6 +64,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ("ALTER TABLE doc_snapshots ADD COLUMN upto INTEGER NOT NULL DEFAULT 0",),
     # Control state and its audit list (statements in sqlite_control).
     sqlite_control.MIGRATION,
+    # Ballots and tallies (statements in sqlite_votes).
+    sqlite_votes.MIGRATION,
 )
 # A participant holds a seat (Participant.holds_seat) when this is true; the
 # one parameter is lapse_before.
@@ -267,6 +273,36 @@ class SQLiteStore:
         """Ids of the workshop's participants online at ``now``."""
         self._check_open()
         return self._presence.online(workshop_id, now)
+
+    # Votes.
+    async def cast_vote(
+        self, vote: VoteKey, participant_id: str, item: str, amount: int, rules: VoteRules
+    ) -> CastResult:
+        """Apply one cast if the rules allow it, in one write transaction."""
+        self._check_open()
+        cast = sqlite_votes.cast
+        args = (vote, participant_id, item, amount, rules)
+        return await self._run(partial(self._db_in_transaction, cast, *args))
+
+    async def get_ballot(self, vote: VoteKey, participant_id: str) -> dict[str, int]:
+        """The person's amounts per item (empty once the vote is closed)."""
+        self._check_open()
+        return await self._run(lambda: sqlite_votes.get_ballot(self._db(), vote, participant_id))
+
+    async def vote_voters(self, vote: VoteKey) -> set[str]:
+        """Ids of the people whose ballot is not empty (empty once closed)."""
+        self._check_open()
+        return await self._run(lambda: sqlite_votes.voters(self._db(), vote))
+
+    async def close_vote(self, vote: VoteKey, mode: str) -> Tally:
+        """Keep the tally and delete the ballots, in one write transaction."""
+        self._check_open()
+        return await self._run(partial(self._db_in_transaction, sqlite_votes.close, vote, mode))
+
+    async def get_tally(self, vote: VoteKey) -> Tally | None:
+        """The closed vote's tally; None while it is open."""
+        self._check_open()
+        return await self._run(lambda: sqlite_votes.get_tally(self._db(), vote))
 
     # The document log.
     def append_update(
@@ -530,6 +566,11 @@ class SQLiteStore:
                 (now, workshop_id, participant_id),
             )
         return cursor.rowcount == 1
+
+    def _db_in_transaction(self, fn: Callable[..., T], *args: Any) -> T:
+        """fn(connection, *args) in one write transaction."""
+        with _transaction(self._db()):
+            return fn(self._db(), *args)
 
     def _db_put_control(
         self, workshop_id: str, expected: int, data: bytes, audit: AuditEntry | None

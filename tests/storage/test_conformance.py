@@ -18,11 +18,15 @@ from rediskit import REDIS_URL, delete_prefix
 
 from board_server.model import (
     AuditEntry,
+    CastResult,
     Participant,
     RoomInfo,
     RoomKey,
     StoredDoc,
+    Tally,
     Versioned,
+    VoteKey,
+    VoteRules,
     Workshop,
 )
 from board_server.storage import Store, StoreError
@@ -824,3 +828,113 @@ async def test_a_closed_store_takes_no_appends(store: Store) -> None:
         with pytest.raises(StoreError):
             await store.flush()
     assert logged.cursors == []
+
+
+# Votes.
+VOTE = VoteKey("w1", "v1")
+DOTS = VoteRules("dots", budget=3, cap=2)
+
+
+async def casts(
+    store: Store, participant_id: str, moves: list[tuple[str, int]], rules: VoteRules = DOTS
+) -> list[str | None]:
+    """Each cast in turn; the refusals (None for a cast taken)."""
+    return [
+        (await store.cast_vote(VOTE, participant_id, item, amount, rules)).refused
+        for item, amount in moves
+    ]
+
+
+async def test_dots_hold_the_budget_and_the_cap_and_can_be_taken_back(store: Store) -> None:
+    moves = [("a", 1), ("a", 1), ("a", 1), ("b", 1), ("c", 1), ("a", -1), ("c", 1), ("b", -2)]
+    assert await casts(store, "p1", moves) == [
+        None, None, "over_budget", None, "over_budget", None, None, "invalid"
+    ]  # fmt: skip
+    assert await store.get_ballot(VOTE, "p1") == {"a": 1, "b": 1, "c": 1}
+    assert await store.get_ballot(VOTE, "p2") == {}
+    assert await store.vote_voters(VOTE) == {"p1"}
+
+
+async def test_a_cast_reports_the_ballot_after_it_and_a_refusal_changes_nothing(
+    store: Store,
+) -> None:
+    taken = await store.cast_vote(VOTE, "p1", "a", 2, DOTS)
+    refused = await store.cast_vote(VOTE, "p1", "b", 2, DOTS)
+    assert taken == CastResult(None, {"a": 2})
+    assert refused == CastResult("over_budget", {"a": 2})
+
+
+async def test_taking_every_dot_back_leaves_no_voter(store: Store) -> None:
+    assert await casts(store, "p1", [("a", 1), ("a", -1)]) == [None, None]
+    assert await store.get_ballot(VOTE, "p1") == {}
+    assert await store.vote_voters(VOTE) == set()
+
+
+async def test_a_budget_is_split_in_whole_units(store: Store) -> None:
+    rules = VoteRules("budget", budget=100, cap=100)
+    moves = [("a", 60), ("b", 50), ("b", 40), ("c", 1)]
+    assert await casts(store, "p1", moves, rules) == [None, "over_budget", None, "over_budget"]
+    assert await store.get_ballot(VOTE, "p1") == {"a": 60, "b": 40}
+
+
+async def test_a_score_is_set_changed_and_cleared(store: Store) -> None:
+    rules = VoteRules("scale")
+    moves = [("a", 4), ("a", 2), ("b", 6), ("b", -1), ("c", 5), ("c", 0)]
+    assert await casts(store, "p1", moves, rules) == [None, None, "invalid", "invalid", None, None]
+    assert await store.get_ballot(VOTE, "p1") == {"a": 2}
+
+
+async def test_closing_keeps_the_tally_and_forgets_who_gave_what(store: Store) -> None:
+    rules = VoteRules("scale")
+    assert await store.get_tally(VOTE) is None
+    await casts(store, "p1", [("a", 5), ("b", 1)], rules)
+    await casts(store, "p2", [("a", 1)], rules)
+    await casts(store, "p3", [("a", 5), ("a", 0)], rules)  # changed their mind: no voter
+    expected = Tally({"a": 6, "b": 1}, {"a": (1, 0, 0, 0, 1), "b": (1, 0, 0, 0, 0)}, 2)
+    assert await store.close_vote(VOTE, "scale") == expected
+    assert await store.get_tally(VOTE) == expected
+    assert await store.close_vote(VOTE, "scale") == expected
+    assert await store.get_ballot(VOTE, "p1") == {}
+    assert await store.vote_voters(VOTE) == set()
+    late = await store.cast_vote(VOTE, "p4", "a", 3, rules)
+    assert late == CastResult("closed", {})
+    assert await store.get_tally(VOTE) == expected
+
+
+async def test_a_dots_tally_has_no_spread(store: Store) -> None:
+    await casts(store, "p1", [("a", 2), ("b", 1)])
+    await casts(store, "p2", [("b", 1)])
+    assert await store.close_vote(VOTE, "dots") == Tally({"a": 2, "b": 2}, {}, 2)
+
+
+async def test_votes_are_independent(store: Store) -> None:
+    other = VoteKey("w1", "v2")
+    await casts(store, "p1", [("a", 2)])
+    assert (await store.cast_vote(other, "p1", "a", 2, DOTS)).refused is None
+    await store.close_vote(other, "dots")
+    assert await store.get_ballot(VOTE, "p1") == {"a": 2}
+    assert (await store.cast_vote(VOTE, "p1", "b", 1, DOTS)).refused is None
+
+
+async def test_one_persons_flood_through_two_stores_never_overspends(
+    open_store: OpenStore,
+) -> None:
+    one, two = await open_store(), await open_store()
+    items = ["a", "b", "c", "d", "e"]
+    results = await asyncio.gather(
+        *((one, two)[i % 2].cast_vote(VOTE, "p1", items[i % 5], 1, DOTS) for i in range(200))
+    )
+    refusals = [r.refused for r in results]
+    assert refusals.count(None) == 3
+    assert refusals.count("over_budget") == 197
+    ballot = await one.get_ballot(VOTE, "p1")
+    assert sum(ballot.values()) == 3
+    assert max(ballot.values()) <= 2
+    assert await two.get_ballot(VOTE, "p1") == ballot
+
+
+async def test_ballots_survive_reopen(store: Store, open_store: OpenStore) -> None:
+    await casts(store, "p1", [("a", 2)])
+    await store.close()
+    again = await open_store()
+    assert await again.get_ballot(VOTE, "p1") == {"a": 2}

@@ -14,7 +14,16 @@ from typing import Any
 import pytest
 from conftest import eventually
 
-from board_server.model import Participant, RoomKey, StoredDoc
+from board_server.model import (
+    CastResult,
+    Participant,
+    RoomKey,
+    StoredDoc,
+    Tally,
+    Versioned,
+    VoteKey,
+    VoteRules,
+)
 from board_server.storage import StoreError
 from board_server.storage.sqlite import _MIGRATIONS, SCHEMA_VERSION, SQLiteStore
 
@@ -81,8 +90,8 @@ async def test_creates_parent_dirs_wal_and_schema(tmp_path: pathlib.Path) -> Non
                 " ORDER BY name"
             ).fetchall()
     assert tables == [
-        ("audit",), ("controls",), ("doc_snapshots",), ("doc_updates",), ("participants",),
-        ("workshops",),
+        ("audit",), ("ballots",), ("controls",), ("doc_snapshots",), ("doc_updates",),
+        ("participants",), ("vote_results",), ("workshops",),
     ]  # fmt: skip
 
 
@@ -137,6 +146,22 @@ async def test_a_version_2_file_gains_cursors_and_keeps_its_documents(
         assert await store.load_doc(ROOM) == StoredDoc(b"snapshot", [update(4)], "4")
     with raw(path) as conn:
         assert conn.execute("SELECT upto FROM doc_snapshots").fetchall() == [(3,)]
+
+
+async def test_a_version_4_file_gains_votes_and_keeps_its_control_state(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "board.sqlite3"
+    conn = migrated_to(path, 4)
+    conn.execute("INSERT INTO controls VALUES ('w1', 7, x'80')")
+    conn.commit()
+    conn.close()
+    vote = VoteKey("w1", "v1")
+    async with opened(SQLiteStore(path)) as store, asyncio.timeout(5):
+        assert await store.get_control("w1") == Versioned(7, b"\x80")
+        cast = await store.cast_vote(vote, "p1", "a", 2, VoteRules("dots", budget=3, cap=3))
+        assert cast == CastResult(None, {"a": 2})
+        assert await store.close_vote(vote, "dots") == Tally({"a": 2}, {}, 1)
 
 
 async def test_group_commit_writes_a_burst_in_one_transaction(
