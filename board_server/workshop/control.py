@@ -17,7 +17,7 @@ from typing import Any
 import msgpack
 
 from board_server.errors import BoardError
-from board_server.model import Workshop
+from board_server.model import SCALE_TOP, VOTE_MODES, VoteRules, Workshop
 from board_server.workshop.timer import MAX_SECONDS, STOPPED, Timer
 
 ACTIONS = ("notes", "groups", "map", "vote")
@@ -26,6 +26,7 @@ MAX_PHASES = 20
 MAX_PROMPT = 300
 MAX_BANNER = 200
 _PHASE_ID = re.compile(r"[a-z0-9-]{1,24}")
+_VOTE_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,47 @@ class RoomControl:
     timer: Timer = STOPPED
 
 
+VOTE_STATES = ("open", "closed", "revealed")
+VOTE_ITEMS = ("notes", "groups")
+MAX_VOTE_BUDGET = 1_000_000
+MAX_UNIT = 12
+
+
+@dataclass(frozen=True)
+class VoteSession:
+    """A vote in one room: its rules, and where it stands. The ballots and the
+    tally are in the store (``VoteStore``), under ``id``."""
+
+    id: str
+    mode: str
+    budget: int
+    cap: int
+    unit: str = ""
+    items: str = "notes"
+    anonymous: bool = True
+    facilitator: bool = False
+    state: str = "open"
+
+    def rules(self) -> VoteRules:
+        """What one cast may do."""
+        return VoteRules(self.mode, self.budget, self.cap)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The wire and stored form."""
+        return {
+            "id": self.id, "mode": self.mode, "budget": self.budget, "cap": self.cap,
+            "unit": self.unit, "items": self.items, "anonymous": self.anonymous,
+            "facilitator": self.facilitator, "state": self.state,
+        }  # fmt: skip
+
+    @staticmethod
+    def from_dict(raw: dict[str, Any]) -> VoteSession:
+        return VoteSession(
+            raw["id"], raw["mode"], raw["budget"], raw["cap"], raw["unit"], raw["items"],
+            raw["anonymous"], raw["facilitator"], raw["state"],
+        )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Control:
     """A workshop's control state. ``rooms`` has an entry for every room."""
@@ -75,6 +117,8 @@ class Control:
     banner: str = ""
     spotlight: str | None = None
     anonymous: bool = True
+    votes: dict[str, VoteSession] = field(default_factory=dict)
+    """Each room's latest vote (only rooms that had one)."""
 
     def room(self, room_id: str) -> RoomControl:
         """The room's settings (defaults for a room never set)."""
@@ -97,6 +141,7 @@ class Control:
                 "banner": self.banner,
                 "spotlight": self.spotlight,
                 "anonymous": self.anonymous,
+                "votes": {rid: v.as_dict() for rid, v in self.votes.items()},
             }
         )  # fmt: skip
         return data
@@ -113,7 +158,8 @@ class Control:
             rid: RoomControl(r["phase"], r["prompt"], r["locked"], Timer.from_dict(r["timer"]))
             for rid, r in raw["rooms"].items()
         }
-        return Control(agenda, rooms, raw["banner"], raw["spotlight"], raw["anonymous"])
+        votes = {rid: VoteSession.from_dict(v) for rid, v in raw.get("votes", {}).items()}
+        return Control(agenda, rooms, raw["banner"], raw["spotlight"], raw["anonymous"], votes)
 
 
 @dataclass(frozen=True)
@@ -237,6 +283,8 @@ def execute(
         return Outcome(_with_rooms(control, changed), room_id, f"phase: {name}")
     if cmd.startswith("timer."):
         return _timer(control, workshop, cmd, args, now)
+    if cmd.startswith("vote."):
+        return _vote(control, workshop, cmd, args)
     if cmd == "room.lock":
         room_id = _room(workshop, args, required=True)
         assert room_id is not None
@@ -302,6 +350,71 @@ def _timer(
     return Outcome(_with_rooms(control, changed), room_id, detail)
 
 
+def _count(args: dict[str, Any], key: str, default: int, high: int) -> int:
+    value = args.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= high:
+        raise BoardError("invalid", f"'{key}' must be a whole number from 1 to {high}.")
+    return value
+
+
+def parse_vote(args: dict[str, Any], vote_id: str) -> VoteSession:
+    """A new vote from ``vote.open``'s arguments (defaults as docs/protocol.md says)."""
+    mode = args.get("mode")
+    if mode not in VOTE_MODES:
+        raise BoardError("invalid", f"'mode' must be one of {', '.join(VOTE_MODES)}.")
+    items = args.get("items", "notes")
+    if items not in VOTE_ITEMS:
+        raise BoardError("invalid", "'items' must be notes or groups.")
+    flags = {key: args.get(key, default) for key, default in
+             (("anonymous", True), ("facilitator", False))}  # fmt: skip
+    if any(not isinstance(flag, bool) for flag in flags.values()):
+        raise BoardError("invalid", "'anonymous' and 'facilitator' must be true or false.")
+    unit = _text(args, "unit", MAX_UNIT, required=False)
+    if mode == "scale":
+        budget, cap = 0, SCALE_TOP
+    elif mode == "dots":
+        budget = _count(args, "budget", 3, 100)
+        cap = _count(args, "cap", budget, budget)
+    else:
+        budget = _count(args, "budget", 100, MAX_VOTE_BUDGET)
+        cap = _count(args, "cap", budget, budget)
+    return VoteSession(
+        vote_id, mode, budget, cap, unit, items, flags["anonymous"], flags["facilitator"]
+    )
+
+
+def _vote(control: Control, workshop: Workshop, cmd: str, args: dict[str, Any]) -> Outcome:
+    room_id = _room(workshop, args, required=False)
+    targets = _targets(workshop, room_id)
+    where = _where(workshop, room_id)
+    if cmd == "vote.open":
+        busy = [rid for rid in targets if rid in control.votes
+                and control.votes[rid].state == "open"]  # fmt: skip
+        if busy:
+            name = _where(workshop, busy[0])
+            raise BoardError("conflict", f"A vote is already open in {name}: close it first.")
+        vote_id = args.get("id")
+        if not isinstance(vote_id, str) or not _VOTE_ID.fullmatch(vote_id):
+            raise BoardError("invalid", "The vote needs an id.")
+        base = parse_vote(args, vote_id)
+        votes = {rid: replace(base, id=f"{vote_id}-{rid}") for rid in targets}
+        detail = f"vote opened: {base.mode} ({where})"
+        return Outcome(replace(control, votes={**control.votes, **votes}), room_id, detail)
+    goal = {"vote.close": "closed", "vote.reveal": "revealed"}.get(cmd)
+    if goal is None:
+        raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
+    order = VOTE_STATES.index(goal)
+    changed = {
+        rid: replace(vote, state=goal)
+        for rid in targets
+        if (vote := control.votes.get(rid)) is not None and VOTE_STATES.index(vote.state) < order
+    }
+    if not changed:
+        raise BoardError("conflict", f"There is no vote to {cmd.removeprefix('vote.')} ({where}).")
+    votes = {**control.votes, **changed}
+    return Outcome(replace(control, votes=votes), room_id, f"vote {goal} ({where})")
+
+
 def view(control: Control, workshop: Workshop, *, room: str | None, version: int) -> dict[str, Any]:
     """STATE as docs/protocol.md defines it; ``room`` set limits ``rooms`` to that one."""
     rooms = {}
@@ -309,9 +422,11 @@ def view(control: Control, workshop: Workshop, *, room: str | None, version: int
         if room is not None and info.id != room:
             continue
         settings = control.room(info.id)
+        vote = control.votes.get(info.id)
         rooms[info.id] = {
             "name": info.name, "phase": settings.phase, "prompt": settings.prompt,
             "locked": settings.locked, "timer": settings.timer.as_dict(),
+            "vote": vote.as_dict() if vote else None,
         }  # fmt: skip
     spotlight = workshop.room(control.spotlight) if control.spotlight else None
     # Its question too: a participant's state holds only its own room.

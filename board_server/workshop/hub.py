@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import secrets
 import time
 import weakref
 from collections import Counter
@@ -23,7 +24,7 @@ from typing import Any
 
 from board_server.bus import Bus, WorkshopEvent
 from board_server.errors import BoardError, Close
-from board_server.model import AuditEntry, Role, Workshop
+from board_server.model import AuditEntry, Role, VoteKey, Workshop
 from board_server.rooms import Peer, Room, RoomRegistry
 from board_server.rooms.frame import Frame
 from board_server.rooms.peer import PeerState
@@ -39,8 +40,16 @@ from board_server.sync.commands import (
     parse_request,
 )
 from board_server.workshop.breakouts import people_list, shuffle_plan
-from board_server.workshop.control import DEFAULT_AGENDA, Control, Phase, execute, view
+from board_server.workshop.control import (
+    DEFAULT_AGENDA,
+    Control,
+    Phase,
+    VoteSession,
+    execute,
+    view,
+)
 from board_server.workshop.service import WorkshopService
+from board_server.workshop.voting import left, parse_cast, refusal, results
 
 logger = logging.getLogger("board.commands")
 
@@ -53,8 +62,16 @@ CONTROL_COMMANDS = frozenset(
     {
         "agenda.set", "phase.set", "timer.start", "timer.pause", "timer.resume",
         "timer.add", "timer.stop", "room.lock", "room.prompt", "banner.set", "spotlight.set",
+        "vote.open", "vote.close", "vote.reveal",
     }
 )  # fmt: skip
+# Anyone who said hello (each command checks who may).
+VOTE_COMMANDS = frozenset({"vote.cast", "vote.mine", "vote.results"})
+VOTE_PROGRESS = "vote.progress"
+# vote.cast has a bucket of its own: a person taps quickly, and a flood is
+# answered by the store's budget, not by dropping requests.
+CAST_RATE_PER_SECOND = 50.0
+CAST_BURST = 100.0
 FACILITATOR_COMMANDS = CONTROL_COMMANDS | {
     "participant.move", "rooms.shuffle", "participant.remove", "people", "audit.list",
 }  # fmt: skip
@@ -67,16 +84,18 @@ CAS_ATTEMPTS = 8
 
 
 class _Bucket:
-    """A token bucket: RATE_PER_SECOND commands a second, bursts of as many."""
+    """A token bucket: ``rate`` commands a second, bursts of ``burst``."""
 
-    __slots__ = ("last", "tokens")
+    __slots__ = ("burst", "last", "rate", "tokens")
 
-    def __init__(self, now: float) -> None:
-        self.tokens = RATE_PER_SECOND
+    def __init__(self, now: float, rate: float = RATE_PER_SECOND, burst: float = 0.0) -> None:
+        self.rate = rate
+        self.burst = burst or rate
+        self.tokens = self.burst
         self.last = now
 
     def take(self, now: float) -> bool:
-        self.tokens = min(RATE_PER_SECOND, self.tokens + (now - self.last) * RATE_PER_SECOND)
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
         if self.tokens < 1:
             return False
@@ -147,6 +166,8 @@ class CommandHub:
         # Weak: a closed connection's entries go with it.
         self._listeners: dict[str, weakref.WeakKeyDictionary[Peer, str | None]] = {}
         self._buckets: weakref.WeakKeyDictionary[Peer, _Bucket] = weakref.WeakKeyDictionary()
+        self._cast_buckets: weakref.WeakKeyDictionary[Peer, _Bucket] = weakref.WeakKeyDictionary()
+        self._progress_due: set[tuple[str, str]] = set()
         self._tails: dict[Peer, asyncio.Task[None]] = {}
         self._online: Counter[tuple[str, str]] = Counter()
         self._people_due: set[str] = set()
@@ -232,9 +253,11 @@ class CommandHub:
             peer.send(Frame(encode_error(exc.request_id, "invalid", exc.detail)))
             return
         now = time.monotonic()
-        bucket = self._buckets.get(peer)
+        buckets = self._cast_buckets if request.cmd == "vote.cast" else self._buckets
+        bucket = buckets.get(peer)
         if bucket is None:
-            bucket = self._buckets[peer] = _Bucket(now)
+            rate = (CAST_RATE_PER_SECOND, CAST_BURST) if buckets is self._cast_buckets else ()
+            bucket = buckets[peer] = _Bucket(now, *rate)
         if not bucket.take(now):
             detail = "Too many commands at once; wait a moment."
             peer.send(Frame(encode_error(request.id, "rate_limited", detail)))
@@ -309,13 +332,19 @@ class CommandHub:
         if cmd == "state":
             scope = self._live_listeners(workshop_id).get(peer)
             return {"state": self._state(workshop, await self.prepare(workshop_id), scope)}
+        if cmd in VOTE_COMMANDS:
+            return await self._voting(workshop, room_id, peer, cmd, args)
         if cmd not in FACILITATOR_COMMANDS:
             raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
         if session.role is not Role.FACILITATOR:
             raise BoardError("forbidden", "Only the facilitator can do that.")
         actor = session.holder_id
         if cmd in CONTROL_COMMANDS:
+            if cmd == "vote.open":
+                args = {**args, "id": secrets.token_urlsafe(6)}
             control = await self._change(workshop, actor, cmd, args)
+            if cmd in ("vote.close", "vote.reveal"):
+                await self._close_votes(workshop.id, control)
             return {"state": self._state(workshop, control, None)}
         if cmd == "people":
             return {"people": await self._people(workshop)}
@@ -398,6 +427,10 @@ class CommandHub:
                 room.resync_refused()
         if old.spotlight != control.spotlight:
             self._end_spectators(workshop_id, control.spotlight)
+        for room_id, vote in control.votes.items():
+            before = old.votes.get(room_id)
+            if vote.state == "revealed" and (before is None or before != vote):
+                self._spawn(self._push_results(workshop_id, room_id, vote), f"results {vote.id}")
 
     async def _push_state(self, workshop_id: str, control: Control) -> None:
         listeners = self._live_listeners(workshop_id)
@@ -441,6 +474,8 @@ class CommandHub:
                 self._push(event.workshop_id, "audit", audit, role=Role.FACILITATOR)
         elif event.kind == PEOPLE:
             self._people_soon(event.workshop_id)
+        elif event.kind == VOTE_PROGRESS:
+            self._push(event.workshop_id, VOTE_PROGRESS, data, role=Role.FACILITATOR)
         elif event.kind == MOVED:
             self._moved_here(event.workshop_id, str(data["participant"]), str(data["room"]))
             self._people_soon(event.workshop_id)
@@ -465,6 +500,91 @@ class CommandHub:
             for peer in list(room.peers):
                 if peer.session.spectator:
                     peer.close(Close.FORBIDDEN, "The spotlight has ended.")
+
+    # Votes.
+    async def _voting(
+        self, workshop: Workshop, room_id: str | None, peer: Peer, cmd: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        """vote.cast, vote.mine (the caller's ballot) and vote.results (after reveal)."""
+        session = peer.session
+        control = await self.prepare(workshop.id)
+        if session.role is Role.PARTICIPANT:
+            if args.get("room", room_id) != room_id or room_id is None:
+                raise BoardError("forbidden", "You can vote only in your own room.")
+            target: str = room_id
+            voter = session.participant_id
+        else:
+            asked = args.get("room", room_id)
+            if not isinstance(asked, str) or workshop.room(asked) is None:
+                raise BoardError("invalid", "Say which room: 'room'.")
+            target = asked
+            voter = f"facilitator:{session.holder_id}" if session.role is Role.FACILITATOR else None
+        vote = control.votes.get(target)
+        if cmd == "vote.results":
+            if vote is None or vote.state != "revealed":
+                raise BoardError("conflict", "The results are not revealed yet.")
+            tally = await self._store.close_vote(VoteKey(workshop.id, vote.id), vote.mode)
+            return results(target, vote, tally)
+        if session.role is Role.FACILITATOR and (vote is None or not vote.facilitator):
+            voter = None
+        if voter is None:
+            raise BoardError("forbidden", "Only the people in the room vote here.")
+        if vote is None:
+            raise BoardError("conflict", "There is no vote in this room.")
+        key = VoteKey(workshop.id, vote.id)
+        if cmd == "vote.mine":
+            ballot = await self._store.get_ballot(key, voter)
+            return {"room": target, "vote": vote.id, "ballot": ballot, "left": left(vote, ballot)}
+        if vote.state != "open":
+            raise BoardError("conflict", "This vote is closed.")
+        item, amount = parse_cast(args)
+        cast = await self._store.cast_vote(key, voter, item, amount, vote.rules())
+        if cast.refused is not None:
+            raise refusal(cast.refused)
+        self._progress_soon(workshop.id, target)
+        ballot = cast.ballot
+        return {"room": target, "vote": vote.id, "ballot": ballot, "left": left(vote, ballot)}
+
+    async def _close_votes(self, workshop_id: str, control: Control) -> None:
+        """Freeze the tally of every vote the control state no longer has open
+        (idempotent: a vote closed before returns its tally again)."""
+        for vote in control.votes.values():
+            if vote.state != "open":
+                await self._store.close_vote(VoteKey(workshop_id, vote.id), vote.mode)
+
+    async def _push_results(self, workshop_id: str, room_id: str, vote: VoteSession) -> None:
+        """A revealed vote's ranked results, to everyone who sees the room."""
+        tally = await self._store.close_vote(VoteKey(workshop_id, vote.id), vote.mode)
+        frame = Frame(encode_push("vote.results", results(room_id, vote, tally)))
+        for peer, scope in self._live_listeners(workshop_id).items():
+            if scope is None or scope == room_id:
+                peer.send(frame)
+
+    def _progress_soon(self, workshop_id: str, room_id: str) -> None:
+        if (workshop_id, room_id) in self._progress_due:
+            return
+        self._progress_due.add((workshop_id, room_id))
+        self._spawn(self._send_progress(workshop_id, room_id), f"progress {room_id}")
+
+    async def _send_progress(self, workshop_id: str, room_id: str) -> None:
+        """How many in the room have voted, and who has not, to the facilitators
+        of every process: names only, never what anyone gave."""
+        try:
+            await asyncio.sleep(PEOPLE_DEBOUNCE)
+        finally:
+            self._progress_due.discard((workshop_id, room_id))
+        workshop = await self._workshops.get(workshop_id)
+        vote = (await self.prepare(workshop_id)).votes.get(room_id)
+        if workshop is None or vote is None:
+            return
+        voters = await self._store.vote_voters(VoteKey(workshop_id, vote.id))
+        seated = [p for p in await self._workshops.seated(workshop) if p.room_id == room_id]
+        waiting = sorted(p.name for p in seated if p.id not in voters)
+        data = {
+            "room": room_id, "vote": vote.id, "voted": len(voters), "of": len(seated),
+            "waiting": waiting,
+        }  # fmt: skip
+        await self._bus.publish_event(WorkshopEvent(workshop_id, VOTE_PROGRESS, data))
 
     # Breakouts.
     async def _seated(self, workshop: Workshop, args: dict[str, Any]) -> Any:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import msgpack
 import pytest
+from channelkit import Open, ok, open_channel
 from conftest import LiveRoom, RunningServer, close_after, start_server
 from pycrdt import Doc, Map
 from websockets.asyncio.client import ClientConnection, connect
@@ -26,30 +27,9 @@ from board_server.sync import (
     parse_message,
 )
 
-Open = Callable[..., Awaitable[BoardClient]]
+__all__ = ["open_channel"]  # the fixture, from channelkit
 
 FORBIDDEN = {"ok": False, "error": "forbidden", "detail": "Only the facilitator can do that."}
-
-
-@pytest.fixture
-async def open_channel(server: RunningServer, workshop: dict[str, Any]) -> AsyncIterator[Open]:
-    """Open a command-speaking client of the workshop (room None: the workshop
-    socket) and return once its hello is answered; all are closed afterwards."""
-    opened: list[BoardClient] = []
-
-    async def start(token: str, room: str | None = None, **kwargs: Any) -> BoardClient:
-        client = BoardClient(server.http_url, workshop["id"], room, token, commands=True, **kwargs)
-        opened.append(client)
-        client.start()
-        async with asyncio.timeout(10):
-            await client.said_hello.wait()
-        return client
-
-    try:
-        yield start
-    finally:
-        for client in reversed(opened):
-            await client.close()
 
 
 def answer(reply: dict[str, Any]) -> dict[str, Any]:
@@ -67,14 +47,6 @@ async def current_state(client: BoardClient) -> dict[str, Any]:
     assert reply["ok"] is True, reply
     state: dict[str, Any] = reply["result"]["state"]
     return state
-
-
-async def ok(client: BoardClient, cmd: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Send a command that must succeed; its result."""
-    reply = await client.request(cmd, args or {})
-    assert reply["ok"] is True, reply
-    result: dict[str, Any] = reply["result"]
-    return result
 
 
 def request_frame(request_id: Any, cmd: str, args: Any = None) -> bytes:
@@ -120,6 +92,9 @@ async def attacks(server: RunningServer, workshop: dict[str, Any], me: str, othe
         ("participant.remove", {"participant": other}),
         ("people", {}),
         ("audit.list", {"limit": 10}),
+        ("vote.open", {"mode": "dots", "room": "r1"}),
+        ("vote.close", {}),
+        ("vote.reveal", {"room": "r2"}),
     ]
 
 
@@ -267,6 +242,7 @@ async def test_clients_that_never_say_hello_never_get_a_type_100_frame(
         assert final["banner"] == "Back at 11:00"
         assert {k: v for k, v in final["rooms"]["r1"].items() if k != "timer"} == {
             "name": "Table 1", "phase": "ideate", "prompt": "Why walk?", "locked": False,
+            "vote": None,
         }  # fmt: skip
         assert final["rooms"]["r1"]["timer"] == result["state"]["rooms"]["r1"]["timer"]
         assert [p["event"] for p in tablet.pushes if p["event"] != "people"] == ["state"] * 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import msgpack
 import pytest
 
 from board_server.errors import BoardError
@@ -166,7 +167,7 @@ def test_a_participant_sees_its_own_room_and_others_see_all() -> None:
     assert list(everyone["rooms"]) == ["r1", "r2"]
     assert mine["rooms"]["r2"] == {
         "name": "Table 2", "phase": None, "prompt": "Why?", "locked": False,
-        "timer": {"state": "stopped"},
+        "timer": {"state": "stopped"}, "vote": None,
     }  # fmt: skip
     assert mine["workshop"] == {
         "id": "w1", "title": "Housing", "join_code": "ABC234", "anonymous": True,
@@ -177,3 +178,55 @@ def test_a_participant_sees_its_own_room_and_others_see_all() -> None:
     assert view(replace(spotlit, spotlight="r1"), WORKSHOP, room="r2", version=5)["spotlight"] == {
         "room": "r1", "name": "Table 1", "prompt": "Who helps?",
     }  # fmt: skip
+
+
+def test_a_vote_opens_in_every_room_or_one_with_the_defaults_of_its_mode() -> None:
+    control = run(Control(), "vote.open", mode="dots", id="v")
+    assert {rid: v.id for rid, v in control.votes.items()} == {"r1": "v-r1", "r2": "v-r2"}
+    assert (control.votes["r1"].budget, control.votes["r1"].cap) == (3, 3)
+    scale = run(Control(), "vote.open", mode="scale", id="s", room="r2")
+    assert list(scale.votes) == ["r2"]
+    assert (scale.votes["r2"].budget, scale.votes["r2"].cap) == (0, 5)
+    money = run(Control(), "vote.open", mode="budget", id="m", budget=100, unit="£", items="groups")
+    vote = money.votes["r1"]
+    assert (vote.budget, vote.cap, vote.unit, vote.items) == (100, 100, "£", "groups")
+
+
+def test_a_vote_goes_open_closed_revealed_and_a_new_one_may_follow() -> None:
+    control = run(Control(), "vote.open", mode="dots", id="v", room="r1")
+    assert refused(control, "vote.open", mode="dots", id="w") == "conflict"
+    assert refused(control, "vote.reveal", room="r2") == "conflict"
+    closed = run(control, "vote.close")
+    assert closed.votes["r1"].state == "closed"
+    assert refused(closed, "vote.close", room="r1") == "conflict"
+    revealed = run(closed, "vote.reveal", room="r1")
+    assert revealed.votes["r1"].state == "revealed"
+    # Reveal straight from open closes it too.
+    assert run(control, "vote.reveal").votes["r1"].state == "revealed"
+    again = run(revealed, "vote.open", mode="scale", id="x", room="r1")
+    assert (again.votes["r1"].id, again.votes["r1"].state) == ("x-r1", "open")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"mode": "raffle"},
+        {"mode": "dots", "budget": 0},
+        {"mode": "dots", "budget": 3, "cap": 4},
+        {"mode": "dots", "budget": "3"},
+        {"mode": "budget", "budget": 2_000_000},
+        {"mode": "dots", "items": "people"},
+        {"mode": "dots", "anonymous": "no"},
+        {"mode": "dots", "unit": "x" * 13},
+    ],
+)
+def test_bad_vote_arguments_are_invalid(args: dict[str, Any]) -> None:
+    assert refused(Control(), "vote.open", id="v", **args) == "invalid"
+
+
+def test_votes_read_back_and_a_state_stored_before_votes_reads_without_them() -> None:
+    control = run(run(Control(), "vote.open", mode="scale", id="v", room="r2"), "vote.close")
+    assert Control.from_bytes(control.to_bytes()) == control
+    older = msgpack.unpackb(Control().to_bytes())
+    del older["votes"]
+    assert Control.from_bytes(msgpack.packb(older)).votes == {}

@@ -1,0 +1,43 @@
+"""Command-speaking clients for tests on one in-process server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from conftest import RunningServer
+
+from board_server.client import BoardClient
+
+Open = Callable[..., Awaitable[BoardClient]]
+
+
+@pytest.fixture
+async def open_channel(server: RunningServer, workshop: dict[str, Any]) -> AsyncIterator[Open]:
+    """Open a command-speaking client of the workshop (room None: the workshop
+    socket) and return once its hello is answered; all are closed afterwards."""
+    opened: list[BoardClient] = []
+
+    async def start(token: str, room: str | None = None, **kwargs: Any) -> BoardClient:
+        client = BoardClient(server.http_url, workshop["id"], room, token, commands=True, **kwargs)
+        opened.append(client)
+        client.start()
+        async with asyncio.timeout(10):
+            await client.said_hello.wait()
+        return client
+
+    try:
+        yield start
+    finally:
+        for client in reversed(opened):
+            await client.close()
+
+
+async def ok(client: BoardClient, cmd: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Send a command that must succeed; its result."""
+    reply = await client.request(cmd, args or {})
+    assert reply["ok"] is True, reply
+    result: dict[str, Any] = reply["result"]
+    return result
