@@ -22,13 +22,16 @@ from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from pycrdt import Map
+
 from board_server.bus import Bus, WorkshopEvent
 from board_server.errors import BoardError, Close
-from board_server.model import AuditEntry, Role, VoteKey, Workshop
+from board_server.model import AuditEntry, Role, RoomKey, VoteKey, Workshop
 from board_server.rooms import Peer, Room, RoomRegistry
 from board_server.rooms.frame import Frame
 from board_server.rooms.peer import PeerState
 from board_server.rooms.registry import PARTICIPANT_LEFT
+from board_server.rooms.room import doc_from_stored
 from board_server.storage import Store, StoreError
 from board_server.sync import BoardMessage, parse_message
 from board_server.sync.commands import (
@@ -538,12 +541,22 @@ class CommandHub:
         if vote.state != "open":
             raise BoardError("conflict", "This vote is closed.")
         item, amount = parse_cast(args)
+        if item not in await self._items(RoomKey(workshop.id, target), vote.items):
+            what = "note" if vote.items == "notes" else "group"
+            raise BoardError("not_found", f"There is no such {what} on this board.")
         cast = await self._store.cast_vote(key, voter, item, amount, vote.rules())
         if cast.refused is not None:
             raise refusal(cast.refused)
         self._progress_soon(workshop.id, target)
         ballot = cast.ballot
         return {"room": target, "vote": vote.id, "ballot": ballot, "left": left(vote, ballot)}
+
+    async def _items(self, key: RoomKey, kind: str) -> set[str]:
+        """The ids of the room's notes (or groups), from its board as loaded here;
+        as stored, if no board of the room is open on this process."""
+        room = self._rooms.rooms.get(key) if self._rooms is not None else None
+        doc = room.doc if room is not None else doc_from_stored(await self._store.load_doc(key))
+        return set(doc.get("notes" if kind == "notes" else "clusters", type=Map).keys())
 
     async def _close_votes(self, workshop_id: str, control: Control) -> None:
         """Freeze the tally of every vote the control state no longer has open

@@ -10,10 +10,21 @@ from typing import Any
 
 from channelkit import Open, ok, open_channel
 from conftest import RunningServer
+from pycrdt import Map
 
 from board_server.client import BoardClient
+from board_server.sync import BoardMessage, parse_message
 
 __all__ = ["open_channel"]  # the fixture, from channelkit
+
+
+async def add_notes(client: BoardClient, *ids: str) -> None:
+    """Put notes with these ids on the client's board; return once the server
+    has them (it answers a command only after what the socket sent before)."""
+    notes = client.doc.get("notes", type=Map)
+    for note_id in ids:
+        notes[note_id] = Map({"kind": "text"})
+    await ok(client, "state")
 
 
 async def refused(
@@ -49,6 +60,7 @@ async def test_a_dots_vote_from_open_to_ranked_results(
     assert opened["state"]["rooms"]["r2"]["vote"] is None
     # Every tablet of the room learns of it from the state push.
     await ann.wait_push("state", lambda s: s["rooms"]["r1"]["vote"] is not None)
+    await add_notes(ann, "n1", "n2", "n3")
 
     assert await ok(ann, "vote.cast", {"item": "n1", "amount": 2}) == {
         "room": "r1", "vote": vote["id"], "ballot": {"n1": 2}, "left": 1,
@@ -95,6 +107,7 @@ async def test_an_agreement_scale_shows_the_spread(
         for name in ("Ann", "Bob", "Cara", "Dev")
     ]
     await ok(facilitator, "vote.open", {"mode": "scale"})
+    await add_notes(voters[0], "split", "liked")
     for voter, score in zip(voters, (1, 5, 5, 1), strict=True):
         await ok(voter, "vote.cast", {"item": "split", "amount": score})
     await ok(voters[0], "vote.cast", {"item": "liked", "amount": 4})
@@ -116,6 +129,7 @@ async def test_one_persons_flood_through_two_connections_spends_exactly_the_budg
     board, lobby = await open_channel(token, "r1"), await open_channel(token)
     await ok(facilitator, "vote.open", {"mode": "dots", "budget": 3, "cap": 2, "room": "r1"})
     items = ["a", "b", "c", "d", "e"]
+    await add_notes(board, *items)
     replies = await asyncio.gather(
         *(
             (board, lobby)[i % 2].request("vote.cast", {"item": items[i % 5], "amount": 1})
@@ -142,15 +156,19 @@ async def test_no_tally_and_no_ones_vote_reaches_anyone_before_reveal(
     observer = await open_channel(await server.role_token(workshop, "observer"), capture=True)
     watchers = (facilitator, bob, bob_lobby, viewer, observer)
     await ok(facilitator, "vote.open", {"mode": "budget", "budget": 100, "unit": "£"})
-    secret = f"item-{secrets.token_hex(8)}"
+    # The note itself is on the board for all to see; what it got is not.
+    secret = f"note-{secrets.token_hex(8)}"
+    await add_notes(ann, secret)
     assert (await ok(ann, "vote.cast", {"item": secret, "amount": 70}))["left"] == 30
     await facilitator.wait_push("vote.progress", lambda p: p["voted"] == 1)
     await ok(facilitator, "vote.close")
-    # Closed, not revealed: still nothing of it anywhere but Ann's own reply.
+    # Closed, not revealed: no command-channel byte to anyone but Ann names it.
     await ok(facilitator, "state")
     for client in watchers:
         assert client.received is not None
-        assert all(secret.encode() not in frame for frame in client.received), client.url
+        channel = [f for f in client.received if isinstance(parse_message(f), BoardMessage)]
+        assert channel, client.url
+        assert all(secret.encode() not in frame for frame in channel), client.url
     await ok(facilitator, "vote.reveal")
     for client in watchers:
         shown = await client.wait_push("vote.results", lambda r: r["room"] == "r1")
@@ -171,6 +189,10 @@ async def test_bad_votes_are_refused_and_change_nothing(
     assert (await refused(facilitator, "vote.open", {"mode": "dots", "budget": 0}))[0] == "invalid"
     await ok(facilitator, "vote.open", {"mode": "dots", "budget": 2, "room": "r1"})
     assert (await refused(facilitator, "vote.open", {"mode": "scale"}))[0] == "conflict"
+    await add_notes(ann, "n1")
+    assert await refused(ann, "vote.cast", {"item": "n9", "amount": 1}) == (
+        "not_found", "There is no such note on this board."
+    )  # fmt: skip
     for args in (
         {"item": "n1", "amount": "1"},
         {"item": "n1", "amount": True},
@@ -188,3 +210,27 @@ async def test_bad_votes_are_refused_and_change_nothing(
         error = await refused(other, "vote.cast", {"room": "r1", "item": "n1", "amount": 1})
         assert error == ("forbidden", "Only the people in the room vote here."), other.url
     assert (await ok(ann, "vote.mine"))["ballot"] == {}
+
+
+async def test_a_facilitator_votes_only_when_the_vote_says_so(
+    server: RunningServer, workshop: dict[str, Any], open_channel: Open
+) -> None:
+    facilitator = await open_channel(workshop["facilitator_token"])
+    ann = await open_channel(await seat(server, workshop, "Ann", "r1"), "r1")
+    await add_notes(ann, "n1")
+    await ok(facilitator, "vote.open", {"mode": "dots", "room": "r1"})
+    error = await refused(facilitator, "vote.cast", {"room": "r1", "item": "n1", "amount": 1})
+    assert error == ("forbidden", "Only the people in the room vote here.")
+    await ok(facilitator, "vote.close", {"room": "r1"})
+    await ok(facilitator, "vote.open", {"mode": "dots", "facilitator": True})
+    cast = await ok(facilitator, "vote.cast", {"room": "r1", "item": "n1", "amount": 2})
+    assert (cast["ballot"], cast["left"]) == ({"n1": 2}, 1)
+    assert (await ok(facilitator, "vote.mine", {"room": "r1"}))["ballot"] == {"n1": 2}
+    assert (await ok(ann, "vote.mine"))["ballot"] == {}
+    # No board of r2 is open on this server: its notes are read from the store.
+    assert await refused(facilitator, "vote.cast", {"room": "r2", "item": "n1", "amount": 1}) == (
+        "not_found", "There is no such note on this board."
+    )  # fmt: skip
+    await ok(facilitator, "vote.reveal", {"room": "r1"})
+    shown = await ann.wait_push("vote.results")
+    assert (shown["voters"], shown["ranked"]) == (1, [{"item": "n1", "total": 2, "rank": 1}])

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from pycrdt import Map
 from test_channel_cluster import Deployment, deployment, ok
 
 __all__ = ["deployment"]  # the fixture, shared with test_channel_cluster
@@ -27,6 +28,11 @@ async def test_one_persons_flood_through_two_processes_spends_exactly_the_budget
         "state", lambda s: (s["rooms"]["r1"]["vote"] or {}).get("state") == "open"
     )
     items = ["a", "b", "c", "d", "e"]
+    notes = first.doc.get("notes", type=Map)
+    for item in items:
+        notes[item] = Map({"kind": "text"})
+    # The second process's board has them once its tablet does.
+    await second.wait_until(lambda: set(items) <= set(second.doc.get("notes", type=Map).keys()))
     replies = await asyncio.gather(
         *(
             (first, second)[i % 2].request("vote.cast", {"item": items[i % 5], "amount": 1})
@@ -49,6 +55,8 @@ async def test_progress_and_results_reach_every_process(deployment: Deployment) 
     opened = await ok(facilitator, "vote.open", {"mode": "scale", "room": "r2"})
     vote: dict[str, Any] = opened["state"]["rooms"]["r2"]["vote"]
     await ann.wait_push("state", lambda s: s["rooms"]["r2"]["vote"] is not None)
+    ann.doc.get("notes", type=Map)["n1"] = Map({"kind": "text"})
+    await bob.wait_until(lambda: "n1" in bob.doc.get("notes", type=Map))
     await ok(ann, "vote.cast", {"item": "n1", "amount": 2})
     progress = await facilitator.wait_push("vote.progress", lambda p: p["voted"] == 1)
     assert progress == {"room": "r2", "vote": vote["id"], "voted": 1, "of": 2, "waiting": ["Bob"]}
