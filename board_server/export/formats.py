@@ -48,6 +48,7 @@ def to_json(workshop: Workshop, rooms: list[RoomOutcome]) -> str:
                     }
                     for loop in room.loops
                 ],
+                "votes": room.votes,
             }
             for room in rooms
         ],
@@ -94,7 +95,27 @@ def to_markdown(workshop: Workshop, rooms: list[RoomOutcome]) -> str:
                     f"- {loop.kind}{counters[loop.kind]} ({_LOOP_NAMES[loop.kind]}{delay}): {path}"
                 )
             lines.append("")
+        for number, vote in enumerate(room.votes, start=1):
+            lines += _vote_lines(number, vote)
     return "\n".join(lines)
+
+
+_MODES = {"dots": "dots", "budget": "budget", "scale": "agreement, 1 to 5"}
+
+
+def _vote_lines(number: int, vote: dict[str, Any]) -> list[str]:
+    """A closed vote as a ranked list; on the scale with each score's count."""
+    people = "person" if vote["voters"] == 1 else "people"
+    shown = "" if vote.get("revealed", True) else "; not revealed in the room"
+    lines = [f"### Vote {number} ({_MODES[vote['mode']]}, {vote['voters']} {people}{shown})"]
+    unit = vote["unit"]
+    for entry in vote["ranked"]:
+        if vote["mode"] == "scale":
+            counts = ", ".join(f"{score}: {n}" for score, n in enumerate(entry["spread"], 1) if n)
+            lines.append(f"{entry['rank']}. {entry['label']}: mean {entry['mean']} ({counts})")
+        else:
+            lines.append(f"{entry['rank']}. {entry['label']}: {unit}{entry['total']}")
+    return [*lines, ""]
 
 
 def to_csv(workshop: Workshop, rooms: list[RoomOutcome]) -> str:

@@ -21,6 +21,9 @@ class RoomOutcome:
     factors: list[dict[str, Any]] = field(default_factory=list)
     links: list[dict[str, Any]] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
+    votes: list[dict[str, Any]] = field(default_factory=list)
+    """Closed votes' ranked results (workshop/voting.results), oldest first;
+    each item has a ``label``: its note's text or its group's title."""
 
 
 def _entries(doc: Doc[Any], name: str) -> dict[str, dict[str, Any]]:
@@ -78,3 +81,15 @@ def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
         links.append(Link(link_id, source, target, polarity, delay))
     outcome.loops = find_loops(links)
     return outcome
+
+
+def add_votes(outcome: RoomOutcome, votes: list[dict[str, Any]]) -> None:
+    """Attach closed votes' results, naming each item by what it is on the board."""
+    texts = {note["id"]: note["text"] or note["emoji"] or f"({note['kind']} note)"
+             for note in outcome.notes}  # fmt: skip
+    titles = {cluster["id"]: cluster["title"] or "Untitled group" for cluster in outcome.clusters}
+    for result in votes:
+        names = titles if result["items"] == "groups" else texts
+        ranked = [{**entry, "label": names.get(entry["item"], "(removed since)")}
+                  for entry in result["ranked"]]  # fmt: skip
+        outcome.votes.append({**result, "ranked": ranked})

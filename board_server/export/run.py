@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from board_server.config import Config
 from board_server.export.formats import to_csv, to_json, to_markdown
-from board_server.export.outcomes import RoomOutcome, room_outcome
-from board_server.model import RoomKey, Workshop
+from board_server.export.outcomes import RoomOutcome, add_votes, room_outcome
+from board_server.model import RoomKey, VoteKey, Workshop
 from board_server.rooms import doc_from_stored
+from board_server.storage import Store
 from board_server.storage.open import open_store, store_exists
+from board_server.workshop.control import Control
+from board_server.workshop.voting import results
 
 RENDERERS = {"md": to_markdown, "csv": to_csv, "json": to_json}
 EXPORT_FORMATS = frozenset(RENDERERS)
@@ -26,13 +30,30 @@ async def _render(config: Config, workshop_ref: str, fmt: str) -> tuple[Workshop
             workshop = await store.find_workshop_by_code(workshop_ref)
         if workshop is None:
             return None
+        stored_control = await store.get_control(workshop.id)
+        control = Control.from_bytes(stored_control.data) if stored_control else Control()
         rooms: list[RoomOutcome] = []
         for room in workshop.rooms:
             stored = await store.load_doc(RoomKey(workshop.id, room.id))
-            rooms.append(room_outcome(room.id, room.name, doc_from_stored(stored)))
+            outcome = room_outcome(room.id, room.name, doc_from_stored(stored))
+            add_votes(outcome, await _votes(store, workshop.id, room.id, control))
+            rooms.append(outcome)
     finally:
         await store.close()
     return workshop, RENDERERS[fmt](workshop, rooms)
+
+
+async def _votes(
+    store: Store, workshop_id: str, room_id: str, control: Control
+) -> list[dict[str, Any]]:
+    """The room's closed votes' results, oldest first (an open vote has none)."""
+    found: list[dict[str, Any]] = []
+    current = control.votes.get(room_id)
+    for vote in (*control.past_votes.get(room_id, ()), *([current] if current else [])):
+        tally = await store.get_tally(VoteKey(workshop_id, vote.id))
+        if tally is not None:
+            found.append({**results(room_id, vote, tally), "revealed": vote.state == "revealed"})
+    return found
 
 
 def run_export(config: Config, workshop_ref: str, fmt: str, output: str) -> int:

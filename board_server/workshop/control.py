@@ -71,6 +71,7 @@ VOTE_STATES = ("open", "closed", "revealed")
 VOTE_ITEMS = ("notes", "groups")
 MAX_VOTE_BUDGET = 1_000_000
 MAX_UNIT = 12
+MAX_PAST_VOTES = 50
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ class Control:
     anonymous: bool = True
     votes: dict[str, VoteSession] = field(default_factory=dict)
     """Each room's latest vote (only rooms that had one)."""
+    past_votes: dict[str, tuple[VoteSession, ...]] = field(default_factory=dict)
+    """Each room's earlier votes, oldest first, for the exports."""
 
     def room(self, room_id: str) -> RoomControl:
         """The room's settings (defaults for a room never set)."""
@@ -142,6 +145,9 @@ class Control:
                 "spotlight": self.spotlight,
                 "anonymous": self.anonymous,
                 "votes": {rid: v.as_dict() for rid, v in self.votes.items()},
+                "past_votes": {
+                    rid: [v.as_dict() for v in past] for rid, past in self.past_votes.items()
+                },
             }
         )  # fmt: skip
         return data
@@ -159,7 +165,13 @@ class Control:
             for rid, r in raw["rooms"].items()
         }
         votes = {rid: VoteSession.from_dict(v) for rid, v in raw.get("votes", {}).items()}
-        return Control(agenda, rooms, raw["banner"], raw["spotlight"], raw["anonymous"], votes)
+        past = {
+            rid: tuple(VoteSession.from_dict(v) for v in earlier)
+            for rid, earlier in raw.get("past_votes", {}).items()
+        }
+        return Control(
+            agenda, rooms, raw["banner"], raw["spotlight"], raw["anonymous"], votes, past
+        )
 
 
 @dataclass(frozen=True)
@@ -398,8 +410,18 @@ def _vote(control: Control, workshop: Workshop, cmd: str, args: dict[str, Any]) 
             raise BoardError("invalid", "The vote needs an id.")
         base = parse_vote(args, vote_id)
         votes = {rid: replace(base, id=f"{vote_id}-{rid}") for rid in targets}
+        past = {
+            rid: (*control.past_votes.get(rid, ()), control.votes[rid])[-MAX_PAST_VOTES:]
+            for rid in targets
+            if rid in control.votes
+        }
         detail = f"vote opened: {base.mode} ({where})"
-        return Outcome(replace(control, votes={**control.votes, **votes}), room_id, detail)
+        opened = replace(
+            control,
+            votes={**control.votes, **votes},
+            past_votes={**control.past_votes, **past},
+        )
+        return Outcome(opened, room_id, detail)
     goal = {"vote.close": "closed", "vote.reveal": "revealed"}.get(cmd)
     if goal is None:
         raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
