@@ -155,6 +155,12 @@ async def test_a_whole_round_from_the_console(browser: Browser, server: RunningS
     await expect(console.locator("#countdown")).to_have_attribute("data-state", "running")
     await expect(timer_time).to_have_text(re.compile(r"^0:[0-5]\d$|^1:00$"))
     await console.get_by_role("button", name="Add 1 minute").click()
+    # The timer started at 1:00, which the display may still show: wait for the
+    # added minute in the state, then on the screen.
+    await console.wait_for_function(
+        "Object.values(window.facilitate.channel.state.rooms)"
+        ".every((room) => room.timer.duration === 120)"
+    )
     await expect(timer_time).to_have_text(re.compile(r"^1:[0-5]\d$|^2:00$"))
     state = await console.evaluate("window.facilitate.channel.state")
     assert {room["phase"] for room in state["rooms"].values()} == {"ideate"}
