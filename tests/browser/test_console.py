@@ -11,8 +11,10 @@ import pytest
 from browserkit import ARTIFACTS, SIZES, TARGETS_TOO_SMALL, UNNAMED_CONTROLS, join, tablet
 from conftest import RunningServer, eventually
 from playwright.async_api import Browser, Locator, Page, expect
+from pycrdt import Map
 
 from board_server.api.qr import join_qr_svg
+from board_server.client import BoardClient
 from board_server.model import Role, RoomKey
 from board_server.rooms import Peer
 
@@ -330,3 +332,53 @@ async def test_every_console_control_is_named_and_big_enough(
         # From the top: the sticky header is drawn where the page is scrolled to.
         await console.evaluate("window.scrollTo(0, 0)")
         await console.screenshot(path=str(ARTIFACTS / "console-phone.png"), full_page=True)
+
+
+async def test_a_vote_starts_shows_who_has_not_voted_and_reveals_from_the_console(
+    browser: Browser, server: RunningServer, street: dict[str, Any]
+) -> None:
+    console = await open_console(browser, server, street)
+    tablets = []
+    for name in ("Ann", "Ben"):
+        joined = await server.join(street["join_code"], name, room="r1")
+        client = BoardClient(
+            server.http_url, street["id"], "r1", joined["token"], commands=True, reconnect=False
+        )
+        client.start()
+        tablets.append(client)
+    try:
+        ann = tablets[0]
+        await ann.said_hello.wait()
+        red = console.locator("#vote-rooms li").filter(has_text="Red table")
+        await expect(red).to_have_text("Red table — no vote yet")
+        await console.get_by_label("Dots each").fill("2")
+        await console.get_by_label("Dots each").dispatch_event("change")
+        await expect(console.get_by_label("Most on one idea")).to_have_value("2")
+        await console.get_by_role("button", name="Start the vote").click()
+        await expect(red).to_have_text("Red table — Dots: voting now; nobody has voted yet")
+        await ann.wait_push("state", lambda s: s["rooms"]["r1"]["vote"] is not None)
+        vote = (await ann.request("state"))["result"]["state"]["rooms"]["r1"]["vote"]
+        assert (vote["mode"], vote["budget"], vote["cap"]) == ("dots", 2, 2)
+
+        ann.doc.get("notes", type=Map)["n1"] = Map({"text": "More buses", "kind": "text"})
+        reply = await ann.request("vote.cast", {"item": "n1", "amount": 2})
+        assert reply["ok"] is True, reply
+        await expect(red).to_have_text(
+            "Red table — Dots: voting now; 1 of 2 have voted; waiting for Ben"
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        # From the top: the sticky header is drawn where the page is scrolled to.
+        await console.evaluate("window.scrollTo(0, 0)")
+        await console.screenshot(path=str(ARTIFACTS / "console-vote.png"), full_page=True)
+        await console.get_by_role("button", name="Close voting").click()
+        await expect(red).to_have_text("Red table — Dots: closed, results hidden")
+        await console.get_by_role("button", name="Reveal results").click()
+        await expect(red).to_have_text(
+            "Red table — Dots: results shown; 1 voted; the tablets and the wall show the ranking"
+        )
+        await expect(console.get_by_role("button", name="Reveal results")).to_be_disabled()
+        shown = await ann.wait_push("vote.results")
+        assert shown["ranked"] == [{"item": "n1", "total": 2, "rank": 1}]
+    finally:
+        for client in tablets:
+            await client.close()

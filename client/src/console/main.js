@@ -15,6 +15,7 @@ import { roomsPanel } from "./rooms.js";
 import { agendaEditor } from "./agenda.js";
 import { printView, sharePanel } from "./share.js";
 import { auditPanel } from "./audit.js";
+import { votePanel } from "./vote.js";
 
 const TICK_MS = 250;
 const FLASH_MS = 8000;
@@ -73,6 +74,7 @@ function start() {
   const phase = phasePanel({ send, scope, say });
   const banner = bannerPanel({ send });
   const spotlight = spotlightPanel({ send });
+  const vote = votePanel({ send, scope });
   const rooms = roomsPanel({ send, confirm, serverNow, say });
   const agenda = agendaEditor({ send, problem });
   const share = sharePanel({ session, say, problem, channel });
@@ -88,6 +90,7 @@ function start() {
     phase.render(state);
     banner.render(state);
     spotlight.render(state);
+    vote.render(state);
     rooms.render(state);
     agenda.render(state);
     share.render(state);
@@ -131,6 +134,8 @@ function start() {
   });
   channel.on("people", (data) => rooms.setPeople(data.people || []));
   channel.on("audit", (entry) => audit.push(entry));
+  channel.on("vote.progress", (data) => vote.progress(data));
+  channel.on("vote.results", (data) => vote.results(data));
   openWorkshopSocket(workshopSocketUrl(session), channel);
   // For the browser tests: the live channel.
   window.facilitate = { channel };
