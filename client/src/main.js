@@ -16,6 +16,7 @@ import { moreMenu } from "./moremenu.js";
 import { undoButtons } from "./undo.js";
 import { presenceList } from "./presence.js";
 import { stoppedScreen, workshopStrip } from "./workshopstrip.js";
+import { tabletVoting } from "./voting.js";
 
 const STATUS_TEXT = {
   connected: "Online",
@@ -201,6 +202,7 @@ function start() {
 
   // Who is here: this table's people, also while another table is shown.
   presenceList(document.getElementById("presence"), connection);
+  const voting = tabletVoting(connection, toast);
   function showBoard(shown) {
     board?.destroy();
     board = null;
@@ -216,6 +218,7 @@ function start() {
     });
     applyAccess();
     refreshOutline();
+    voting.attach(document.getElementById("surface"));
     if (document.body.dataset.mode === "map") board.map.show();
   }
 
