@@ -1,19 +1,39 @@
 """Voting on real tablets in Chromium: the facilitator opens a dots vote, the
-tablets tap ideas, and after reveal every tablet shows the ranking."""
+tablets tap ideas, and after reveal every tablet and the wall show the
+ranking."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from browserkit import ARTIFACTS, TARGETS_TOO_SMALL, UNNAMED_CONTROLS, add_notes, two_tablets
+from browserkit import (
+    ARTIFACTS,
+    TARGETS_TOO_SMALL,
+    UNNAMED_CONTROLS,
+    add_notes,
+    tablet,
+    two_tablets,
+)
 from channelkit import ok
 from conftest import RunningServer
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from board_server.client import BoardClient
 
 pytestmark = pytest.mark.browser
+
+
+RANKING = "🗳️ 1. More buses at night (2 dots) · 2. A bench at the stop (1 dot)"
+
+
+async def open_wall(browser: Browser, server: RunningServer, workshop: dict[str, Any]) -> Page:
+    """The wall on a projector, with a viewer's link."""
+    wall = await tablet(browser, "projector")
+    token = await server.role_token(workshop, "viewer")
+    await wall.goto(f"{server.http_url}/wall#workshop={workshop['id']}&token={token}")
+    await expect(wall.locator("#connection")).to_have_text("Online")
+    return wall
 
 
 async def test_tablets_vote_with_dots_and_see_the_ranking_after_reveal(
@@ -60,7 +80,16 @@ async def test_tablets_vote_with_dots_and_see_the_ranking_after_reveal(
         # Ann's dots are hers alone: Ben's tablet shows only his own.
         await expect(ben.locator(".note-vote .vote-count")).to_have_text(["·", "●"])
 
+        wall = await open_wall(browser, server, workshop)
+        results = wall.locator('.tile[data-room="r1"] .tile-results')
+        await expect(results).to_be_hidden()
         await ok(facilitator, "vote.reveal", {"room": "r1"})
+        await expect(results).to_have_text(RANKING)
+        await wall.screenshot(path=str(ARTIFACTS / "wall-vote-results.png"))
+        # A wall opened after the reveal asks for the results.
+        late = await open_wall(browser, server, workshop)
+        await expect(late.locator('.tile[data-room="r1"] .tile-results')).to_have_text(RANKING)
+        await expect(late.locator('.tile[data-room="r2"] .tile-results')).to_be_hidden()
         for page in (ann, ben):
             await expect(page.locator("#vote-bar")).to_have_text(
                 "🗳️ Results: 1. More buses at night; 2. A bench at the stop"

@@ -213,6 +213,18 @@ function start() {
       if (channel.state) render(channel.state);
     }
   });
+  // Results come pushed when the facilitator reveals; a wall opened after
+  // that asks for them.
+  channel.on("vote.results", (data) => tiles.get(data.room)?.showResults(data));
+  const askedResults = new Set();
+  channel.on("state", (state) => {
+    for (const [id, room] of Object.entries(state.rooms || {})) {
+      const vote = room.vote;
+      if (!vote || vote.state !== "revealed" || askedResults.has(vote.id)) continue;
+      askedResults.add(vote.id);
+      channel.request("vote.results", { room: id }).then((data) => tiles.get(id)?.showResults(data), () => {});
+    }
+  });
   channel.on("people", (data) => {
     people = data.people || [];
     if (channel.state) render(channel.state);

@@ -37,6 +37,9 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
   const lock = el("span", { class: "tile-lock", hidden: "" }, "🔒 Locked");
   const spot = el("span", { class: "tile-spot", hidden: "" }, "★ Spotlight");
   const prompt = el("p", { class: "tile-prompt" });
+  // A revealed vote's first three, in words the back of the hall can read.
+  const results = el("p", { class: "tile-results", hidden: "" });
+  let shownResults = null;
   const surface = el("div", { class: "tile-surface" });
   const mapSurface = el("div", { class: "tile-surface tile-map" });
   const board = el("div", { class: "tile-board" }, surface, mapSurface);
@@ -55,6 +58,7 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
   const node = el("section", { class: "tile", "data-room": id, "aria-labelledby": name.id },
     el("div", { class: "tile-head" }, name, el("span", { class: "tile-badges" }, spot, lock, phase)),
     prompt,
+    results,
     el("div", { class: "tile-body" }, board, empty),
     el("div", { class: "tile-foot" }, counts.people, counts.notes, counts.groups, counts.factors, timer, status),
     open);
@@ -128,6 +132,7 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     set(counts.groups, `🗂️ ${plural(groupCount(), "group", "groups")}`);
     set(counts.factors, `🔁 ${plural(factorCount, "factor", "factors")}`);
     hide(empty, noteCount > 0 || factorCount > 0);
+    if (shownResults) renderResults();
     set(empty, "No notes yet");
     fit();
   }
@@ -180,6 +185,9 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     node.classList.toggle("spotlit", spotlit);
     prompt.textContent = room.prompt || "";
     prompt.hidden = !room.prompt;
+    if (shownResults && !(room.vote && room.vote.id === shownResults.vote && room.vote.state === "revealed")) {
+      showResults(null);
+    }
     showPeople();
     later();
   }
@@ -196,6 +204,29 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     if (timer.textContent !== text) timer.textContent = text;
   }
 
+  /** A revealed vote's ranking (vote.results), or null to take it away. */
+  function showResults(data) {
+    shownResults = data;
+    renderResults();
+    later();
+  }
+
+  // Again on every change of the board: the words may come after the results.
+  function renderResults() {
+    const data = shownResults;
+    const words = (item) => {
+      const note = notes.get(item);
+      const text = note?.get?.("text")?.toString?.().trim() || note?.get?.("emoji") || "";
+      return text || "an idea without words";
+    };
+    const amount = (e) => (data.mode === "scale" ? `average ${e.mean}`
+      : data.mode === "budget" ? `${data.unit}${e.total}` : plural(e.total, "dot", "dots"));
+    const top = data ? data.ranked.slice(0, 3).map((e) => `${e.rank}. ${words(e.item)} (${amount(e)})`) : [];
+    const text = data ? `🗳️ ${top.length ? top.join(" · ") : "Nobody voted"}` : "";
+    if (results.textContent !== text) results.textContent = text;
+    if (results.hidden !== !data) results.hidden = !data;
+  }
+
   /** Filling the wall: bigger notes still. */
   function setFocused(focused) {
     maxScale = focused ? FOCUSED_MAX_SCALE : GRID_MAX_SCALE;
@@ -210,5 +241,5 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     node.remove();
   }
 
-  return { node, update, tick, setFocused, destroy, open };
+  return { node, update, tick, setFocused, destroy, open, showResults };
 }
