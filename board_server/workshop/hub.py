@@ -26,7 +26,7 @@ from pycrdt import Map
 
 from board_server.bus import Bus, WorkshopEvent
 from board_server.errors import BoardError, Close
-from board_server.model import AuditEntry, Role, RoomKey, VoteKey, Workshop
+from board_server.model import AuditEntry, Role, RoomKey, Tally, VoteKey, Workshop
 from board_server.rooms import Peer, Room, RoomRegistry
 from board_server.rooms.frame import Frame
 from board_server.rooms.peer import PeerState
@@ -526,8 +526,7 @@ class CommandHub:
         if cmd == "vote.results":
             if vote is None or vote.state != "revealed":
                 raise BoardError("conflict", "The results are not revealed yet.")
-            tally = await self._store.close_vote(VoteKey(workshop.id, vote.id), vote.mode)
-            return results(target, vote, tally)
+            return results(target, vote, await self._tally(workshop.id, vote))
         if session.role is Role.FACILITATOR and (vote is None or not vote.facilitator):
             voter = None
         if voter is None:
@@ -565,9 +564,15 @@ class CommandHub:
             if vote.state != "open":
                 await self._store.close_vote(VoteKey(workshop_id, vote.id), vote.mode)
 
+    async def _tally(self, workshop_id: str, vote: VoteSession) -> Tally:
+        """A vote past "open": its tally, closing it in the store first if the
+        close that the control state records did not reach the store."""
+        key = VoteKey(workshop_id, vote.id)
+        return await self._store.get_tally(key) or await self._store.close_vote(key, vote.mode)
+
     async def _push_results(self, workshop_id: str, room_id: str, vote: VoteSession) -> None:
         """A revealed vote's ranked results, to everyone who sees the room."""
-        tally = await self._store.close_vote(VoteKey(workshop_id, vote.id), vote.mode)
+        tally = await self._tally(workshop_id, vote)
         frame = Frame(encode_push("vote.results", results(room_id, vote, tally)))
         for peer, scope in self._live_listeners(workshop_id).items():
             if scope is None or scope == room_id:

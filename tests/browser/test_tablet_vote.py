@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from browserkit import (
     ARTIFACTS,
+    SIZES,
     TARGETS_TOO_SMALL,
     UNNAMED_CONTROLS,
     add_notes,
@@ -101,5 +102,12 @@ async def test_tablets_vote_with_dots_and_see_the_ranking_after_reveal(
                 page.get_by_role("button", name="Give 1 dot to “A bench at the stop”")
             ).to_have_count(0)
         await ben.screenshot(path=str(ARTIFACTS / "tablet-vote-results.png"))
+        # On a phone the results still read, with nothing too small to tap.
+        width, height, _ = SIZES["phone"]
+        await ben.set_viewport_size({"width": width, "height": height})
+        await expect(ben.locator("#vote-bar")).to_be_visible()
+        assert await ben.evaluate(TARGETS_TOO_SMALL) == []
+        assert await ben.evaluate("document.documentElement.scrollWidth") == width
+        await ben.screenshot(path=str(ARTIFACTS / "phone-vote-results.png"))
     finally:
         await facilitator.close()

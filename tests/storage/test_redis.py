@@ -17,7 +17,7 @@ from rediskit import REDIS_URL, delete_prefix
 from redisproc import RedisProcess
 
 import board_server.storage.redis as redis_store
-from board_server.model import Participant, RoomKey, StoredDoc
+from board_server.model import Participant, RoomKey, StoredDoc, VoteKey, VoteRules
 from board_server.storage import StoreError
 from board_server.storage.keys import Keys
 from board_server.storage.redis import RedisStore, shared_secrets
@@ -328,3 +328,22 @@ async def test_keys_live_under_the_prefix(open_store: OpenStore, prefix: str) ->
         keys.log(ROOM), keys.participant("w1", "ann"), keys.participants("w1"),
         keys.participant_owner("ann"),
     }  # fmt: skip
+
+
+async def test_a_closed_vote_leaves_no_key_or_value_naming_a_voter(
+    open_store: OpenStore, prefix: str
+) -> None:
+    store = await open_store()
+    vote = VoteKey("w1", "v1")
+    voter = f"voter-{secrets.token_hex(6)}"
+    async with asyncio.timeout(5):
+        cast = await store.cast_vote(vote, voter, "n1", 2, VoteRules("dots", 3, 3))
+        assert cast.refused is None
+        keys = [key async for key in store.client.scan_iter(match=f"{prefix}*")]
+        assert any(voter.encode() in key for key in keys)  # the ballot, while open
+        await store.close_vote(vote, "dots")
+        keys = [key async for key in store.client.scan_iter(match=f"{prefix}*")]
+        dumps = [await store.client.dump(key) for key in keys]
+    assert keys == [f"{prefix}vote:w1:v1:tally".encode()]
+    assert all(voter.encode() not in key for key in keys)
+    assert all(voter.encode() not in (dump or b"") for dump in dumps)

@@ -343,3 +343,23 @@ async def test_use_after_close_raises(tmp_path: pathlib.Path) -> None:
 def test_commit_interval_must_be_positive(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ValueError, match="commit_interval must be positive, got 0"):
         SQLiteStore(tmp_path / "board.sqlite3", commit_interval=0)
+
+
+def files_holding(folder: pathlib.Path, text: bytes) -> list[str]:
+    """The names of the store's files (database, WAL) that hold these bytes."""
+    return [f.name for f in folder.glob("board.sqlite3*") if text in f.read_bytes()]
+
+
+async def test_a_closed_vote_leaves_no_row_naming_a_voter(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "board.sqlite3"
+    vote = VoteKey("w1", "v1")
+    async with opened(SQLiteStore(path)) as store, asyncio.timeout(5):
+        await store.cast_vote(vote, "voter-7f3a", "n1", 2, VoteRules("dots", 3, 3))
+        await store.close_vote(vote, "dots")
+    with raw(path) as conn:
+        assert conn.execute("SELECT count(*) FROM ballots").fetchone() == (0,)
+        tallies = conn.execute("SELECT tally FROM vote_results").fetchall()
+    assert len(tallies) == 1
+    assert b"voter-7f3a" not in tallies[0][0]
+    # Nor any byte of the file and its journal: deleted rows are overwritten.
+    assert files_holding(tmp_path, b"voter-7f3a") == []
