@@ -171,3 +171,20 @@ class Tally:
     totals: dict[str, int]
     spread: dict[str, tuple[int, ...]]
     voters: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A note written in private mode, held by the server until the reveal.
+
+    ``body`` is the note's content as ``workshop/drafts.py`` packs it; the
+    store keeps it opaque. ``sealed`` marks a draft that a reveal has taken:
+    its author can no longer change it, and it is dropped once it is on the
+    board."""
+
+    id: str
+    room_id: str
+    author: str
+    created: float
+    body: bytes
+    sealed: bool = False

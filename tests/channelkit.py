@@ -41,3 +41,19 @@ async def ok(client: BoardClient, cmd: str, args: dict[str, Any] | None = None) 
     assert reply["ok"] is True, reply
     result: dict[str, Any] = reply["result"]
     return result
+
+
+async def refused(
+    client: BoardClient, cmd: str, args: dict[str, Any] | None = None
+) -> tuple[str, str]:
+    """Send a command that must be refused; its error code and detail."""
+    reply = await client.request(cmd, args or {})
+    assert reply["ok"] is False, reply
+    return reply["error"], reply["detail"]
+
+
+async def seat(server: RunningServer, workshop: dict[str, Any], name: str, room: str) -> str:
+    """Join the workshop as name, in room; the participant's token."""
+    joined = await server.join(workshop["join_code"], name, room=room)
+    token: str = joined["token"]
+    return token

@@ -275,6 +275,18 @@ class Room:
             else:
                 self._flush_handle = self._loop.call_at(due, self._flush)
 
+    async def write(self, update: bytes) -> None:
+        """An update the server makes itself (revealed drafts): apply it, log
+        it now, and return once the store holds it. Raises StoreError if the
+        room could not log it (the room has then given up)."""
+        self.apply(update, None)
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush()
+        if self._broken:
+            raise StoreError(f"room {self.key} could not log the update")
+        await self._keeper.log.flush()
+
     def _flush(self) -> None:
         self._flush_handle = None
         self._last_flush = self._loop.time()

@@ -1,10 +1,12 @@
 """The ports every persistence backend implements.
 
-Five concerns, kept apart so that a second backend implements each cleanly:
+Six concerns, kept apart so that a second backend implements each cleanly:
 - ``WorkshopStore``: workshops and participants (seats);
 - ``ControlStore``: each workshop's control state (compare-and-set on a
   version), its audit list, and presence;
 - ``VoteStore``: ballots held to their budget atomically, and tallies;
+- ``DraftStore``: private drafts, each visible to its author only, until a
+  reveal takes them;
 - ``DocLog``: each room's document, a snapshot plus a log of updates after
   it, with a cursor that names a position in the log;
 - the bus between processes, in ``board_server.bus``.
@@ -22,6 +24,7 @@ from typing import Protocol
 from board_server.model import (
     AuditEntry,
     CastResult,
+    Draft,
     Participant,
     RoomKey,
     StoredDoc,
@@ -166,6 +169,40 @@ class VoteStore(Protocol):
         """The closed vote's tally; None while it is open."""
 
 
+class DraftStore(Protocol):
+    """Notes written in private mode, until the facilitator reveals them.
+
+    Only the author reads or changes a draft; the rest of the server sees
+    counts. A reveal seals a room's drafts (their authors can no longer
+    change them), writes them onto the board, then drops them; a reveal cut
+    short finds the sealed ones again. Deleting or dropping a draft leaves
+    nothing of it in the store once the backend has compacted.
+    """
+
+    async def add_draft(self, workshop_id: str, draft: Draft, limit: int) -> bool:
+        """Keep a new draft, unless its author already has ``limit`` waiting
+        (False, keeping nothing). Atomic across processes."""
+
+    async def edit_draft(self, workshop_id: str, draft_id: str, author: str, body: bytes) -> bool:
+        """Replace the draft's body, if it is the author's and not sealed."""
+
+    async def delete_draft(self, workshop_id: str, draft_id: str, author: str) -> bool:
+        """Delete the draft, if it is the author's and not sealed."""
+
+    async def list_drafts(self, workshop_id: str, author: str) -> list[Draft]:
+        """The author's waiting (not sealed) drafts, oldest first, then by id."""
+
+    async def count_drafts(self, workshop_id: str) -> dict[str, int]:
+        """Waiting drafts per room; rooms with none are missing."""
+
+    async def seal_drafts(self, workshop_id: str, room_id: str) -> list[Draft]:
+        """Seal every waiting draft of the room, in one atomic step, and return
+        all of the room's sealed drafts (those sealed before too), oldest first."""
+
+    async def drop_drafts(self, workshop_id: str, draft_ids: Sequence[str]) -> None:
+        """Delete these drafts, whoever wrote them (a reveal has put them on the board)."""
+
+
 class DocLog(Protocol):
     """Each room's document: a snapshot and the log of updates after it."""
 
@@ -203,8 +240,8 @@ class DocLog(Protocol):
         """Wait until everything appended so far is written."""
 
 
-class Store(WorkshopStore, ControlStore, VoteStore, DocLog, Protocol):
-    """A backend's storage side: workshops, control state, votes, and the document log."""
+class Store(WorkshopStore, ControlStore, VoteStore, DraftStore, DocLog, Protocol):
+    """A backend's storage side: workshops, control state, votes, drafts, and the document log."""
 
     async def start(self) -> None:
         """Open connections and start background work (group commit, writers)."""

@@ -86,6 +86,19 @@ class Keys:
         """Hash: a closed vote's tally (``v`` voters, ``t:ITEM`` totals, ``s:SCORE:ITEM``)."""
         return f"{self.prefix}vote:{vote.workshop_id}:{vote.vote_id}:tally"
 
+    # Drafts.
+    def drafts(self, workshop_id: str) -> str:
+        """Set: the ids of the workshop's drafts, waiting or sealed."""
+        return f"{self.prefix}drafts:{workshop_id}"
+
+    def draft(self, workshop_id: str, draft_id: str) -> str:
+        """Hash: one draft (``room``, ``author``, ``created``, ``sealed``, ``body``)."""
+        return f"{self.draft_prefix(workshop_id)}{draft_id}"
+
+    def draft_prefix(self, workshop_id: str) -> str:
+        """The start of every draft key of the workshop (the scripts build them)."""
+        return f"{self.prefix}draft:{workshop_id}:"
+
     # Documents.
     def snapshot(self, room: RoomKey) -> str:
         """Hash: the room's snapshot (``snap``) and the log cursor it covers (``cursor``)."""

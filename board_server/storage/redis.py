@@ -33,6 +33,7 @@ from board_server.model import (
     SCALE_TOP,
     AuditEntry,
     CastResult,
+    Draft,
     Participant,
     RoomInfo,
     RoomKey,
@@ -487,6 +488,57 @@ class RedisStore:
                 spread.setdefault(item, [0] * SCALE_TOP)[int(score) - 1] = int(value)
         spread_tuples = {item: tuple(counts) for item, counts in spread.items()}
         return Tally(totals, spread_tuples, int(raw.get(b"v", 0)))
+
+    # Drafts.
+    async def add_draft(self, workshop_id: str, draft: Draft, limit: int) -> bool:
+        """Keep a new draft unless its author has ``limit`` waiting (one script)."""
+        keys = [self.keys.drafts(workshop_id), self.keys.draft(workshop_id, draft.id)]
+        args: list[str | int | bytes] = [
+            self.keys.draft_prefix(workshop_id), draft.author, limit, draft.id, draft.room_id,
+            repr(draft.created), draft.body,
+        ]  # fmt: skip
+        return bool(await self._eval("add_draft", keys, args))
+
+    async def edit_draft(self, workshop_id: str, draft_id: str, author: str, body: bytes) -> bool:
+        """Replace the draft's body, if it is the author's and not sealed (one script)."""
+        keys = [self.keys.drafts(workshop_id), self.keys.draft(workshop_id, draft_id)]
+        return bool(await self._eval("change_draft", keys, [author, draft_id, body]))
+
+    async def delete_draft(self, workshop_id: str, draft_id: str, author: str) -> bool:
+        """Delete the draft, if it is the author's and not sealed (one script)."""
+        keys = [self.keys.drafts(workshop_id), self.keys.draft(workshop_id, draft_id)]
+        return bool(await self._eval("change_draft", keys, [author, draft_id]))
+
+    async def list_drafts(self, workshop_id: str, author: str) -> list[Draft]:
+        """The author's waiting drafts, oldest first."""
+        return await self._drafts(workshop_id, "author", author)
+
+    async def count_drafts(self, workshop_id: str) -> dict[str, int]:
+        """Waiting drafts per room."""
+        counts: dict[str, int] = {}
+        for draft in await self._drafts(workshop_id, "room", ""):
+            counts[draft.room_id] = counts.get(draft.room_id, 0) + 1
+        return counts
+
+    async def seal_drafts(self, workshop_id: str, room_id: str) -> list[Draft]:
+        """Seal the room's waiting drafts and return all its sealed ones (one script)."""
+        return await self._drafts(workshop_id, "seal", room_id)
+
+    async def drop_drafts(self, workshop_id: str, draft_ids: Sequence[str]) -> None:
+        """Delete these drafts (one script)."""
+        if draft_ids:
+            keys = [self.keys.drafts(workshop_id)]
+            await self._eval("drop_drafts", keys, [self.keys.draft_prefix(workshop_id), *draft_ids])
+
+    async def _drafts(self, workshop_id: str, match: str, value: str) -> list[Draft]:
+        keys = [self.keys.drafts(workshop_id)]
+        flat = await self._eval("drafts", keys, [self.keys.draft_prefix(workshop_id), match, value])
+        drafts = [
+            Draft(_text(flat[i]), _text(flat[i + 1]), _text(flat[i + 2]), float(flat[i + 3]),
+                  _blob(flat[i + 5]), _text(flat[i + 4]) == "1")
+            for i in range(0, len(flat) - 5, 6)
+        ]  # fmt: skip
+        return sorted(drafts, key=lambda d: (d.created, d.id))
 
     # The document log.
     def append_update(

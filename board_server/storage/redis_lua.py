@@ -217,6 +217,72 @@ redis.call('HSET', KEYS[2], 'v', n)
 redis.call('DEL', KEYS[1])
 return 1
 """,
+    # KEYS: the workshop's draft ids, the new draft. ARGV: the draft key
+    # prefix, the author, the limit, the id, room, created, body. Keeps the
+    # draft unless the author has `limit` waiting. Returns 1 or 0.
+    "add_draft": """
+local waiting = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local f = redis.call('HMGET', ARGV[1] .. id, 'author', 'sealed')
+  if f[1] == ARGV[2] and f[2] == '0' then waiting = waiting + 1 end
+end
+if waiting >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[2], 'room', ARGV[5], 'author', ARGV[2], 'created', ARGV[6],
+  'sealed', '0', 'body', ARGV[7])
+redis.call('SADD', KEYS[1], ARGV[4])
+return 1
+""",
+    # KEYS: the workshop's draft ids, the draft. ARGV: the author, the id, and
+    # the new body (absent: delete). Only the author's waiting draft. 1 or 0.
+    "change_draft": """
+local f = redis.call('HMGET', KEYS[2], 'author', 'sealed')
+if f[1] ~= ARGV[1] or f[2] ~= '0' then return 0 end
+if ARGV[3] then
+  redis.call('HSET', KEYS[2], 'body', ARGV[3])
+else
+  redis.call('DEL', KEYS[2])
+  redis.call('SREM', KEYS[1], ARGV[2])
+end
+return 1
+""",
+    # KEYS: the workshop's draft ids. ARGV: the draft key prefix, what to
+    # match ('author', 'room' or 'seal'), its value. 'seal' seals the room's
+    # waiting drafts first and returns its sealed ones; 'author' returns the
+    # author's waiting ones; 'room' returns every waiting draft without its
+    # body. Each as id, room, author, created, sealed, body.
+    "drafts": """
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local key = ARGV[1] .. id
+  local f = redis.call('HMGET', key, 'room', 'author', 'created', 'sealed')
+  local take = false
+  if ARGV[2] == 'seal' then
+    if f[1] == ARGV[3] then
+      if f[4] == '0' then redis.call('HSET', key, 'sealed', '1') end
+      f[4] = '1'
+      take = true
+    end
+  elseif ARGV[2] == 'author' then
+    take = f[2] == ARGV[3] and f[4] == '0'
+  else
+    take = f[4] == '0'
+  end
+  if take then
+    local body = ''
+    if ARGV[2] ~= 'room' then body = redis.call('HGET', key, 'body') end
+    for _, v in ipairs({id, f[1], f[2], f[3], f[4], body}) do out[#out + 1] = v end
+  end
+end
+return out
+""",
+    # KEYS: the workshop's draft ids. ARGV: the draft key prefix, then ids.
+    "drop_drafts": """
+for i = 2, #ARGV do
+  redis.call('DEL', ARGV[1] .. ARGV[i])
+  redis.call('SREM', KEYS[1], ARGV[i])
+end
+return 1
+""",
     "compact": """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local function greater(a, b)

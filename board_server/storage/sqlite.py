@@ -22,6 +22,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 from board_server.model import (
     AuditEntry,
     CastResult,
+    Draft,
     Participant,
     RoomInfo,
     RoomKey,
@@ -32,14 +33,14 @@ from board_server.model import (
     VoteRules,
     Workshop,
 )
-from board_server.storage import sqlite_control, sqlite_votes
+from board_server.storage import sqlite_control, sqlite_drafts, sqlite_votes
 from board_server.storage.base import Cursor, OnLogged, StoreError
 
 logger = logging.getLogger("board.storage")
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # _MIGRATIONS[v] holds the statements that take the schema from user_version v to v + 1.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -66,6 +67,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     sqlite_control.MIGRATION,
     # Ballots and tallies (statements in sqlite_votes).
     sqlite_votes.MIGRATION,
+    # Private drafts (statements in sqlite_drafts).
+    sqlite_drafts.MIGRATION,
 )
 # A participant holds a seat (Participant.holds_seat) when this is true; the
 # one parameter is lapse_before.
@@ -303,6 +306,53 @@ class SQLiteStore:
         """The closed vote's tally; None while it is open."""
         self._check_open()
         return await self._run(lambda: sqlite_votes.get_tally(self._db(), vote))
+
+    # Drafts.
+    async def add_draft(self, workshop_id: str, draft: Draft, limit: int) -> bool:
+        """Keep a new draft unless its author has ``limit`` waiting (one transaction)."""
+        self._check_open()
+        add = sqlite_drafts.add
+        return await self._run(partial(self._db_in_transaction, add, workshop_id, draft, limit))
+
+    async def edit_draft(self, workshop_id: str, draft_id: str, author: str, body: bytes) -> bool:
+        """Replace the draft's body, if it is the author's and not sealed."""
+        self._check_open()
+        edit = sqlite_drafts.edit
+        return await self._run(lambda: edit(self._db(), workshop_id, draft_id, author, body))
+
+    async def delete_draft(self, workshop_id: str, draft_id: str, author: str) -> bool:
+        """Delete the draft, if it is the author's and not sealed, and checkpoint."""
+        self._check_open()
+        delete = sqlite_drafts.delete
+        done = await self._run(lambda: delete(self._db(), workshop_id, draft_id, author))
+        if done:
+            await self._run(self._db_forget)
+        return done
+
+    async def list_drafts(self, workshop_id: str, author: str) -> list[Draft]:
+        """The author's waiting drafts, oldest first."""
+        self._check_open()
+        return await self._run(lambda: sqlite_drafts.mine(self._db(), workshop_id, author))
+
+    async def count_drafts(self, workshop_id: str) -> dict[str, int]:
+        """Waiting drafts per room."""
+        self._check_open()
+        return await self._run(lambda: sqlite_drafts.counts(self._db(), workshop_id))
+
+    async def seal_drafts(self, workshop_id: str, room_id: str) -> list[Draft]:
+        """Seal the room's waiting drafts and return all its sealed ones (one transaction)."""
+        self._check_open()
+        seal = sqlite_drafts.seal
+        return await self._run(partial(self._db_in_transaction, seal, workshop_id, room_id))
+
+    async def drop_drafts(self, workshop_id: str, draft_ids: Sequence[str]) -> None:
+        """Delete these drafts, then checkpoint."""
+        self._check_open()
+        ids = list(draft_ids)
+        if ids:
+            drop = sqlite_drafts.drop
+            await self._run(partial(self._db_in_transaction, drop, workshop_id, ids))
+            await self._run(self._db_forget)
 
     # The document log.
     def append_update(
@@ -569,6 +619,13 @@ class SQLiteStore:
                 (now, workshop_id, participant_id),
             )
         return cursor.rowcount == 1
+
+    def _db_forget(self) -> None:
+        """Copy the write-ahead log into the file and empty it, so that the
+        old pages of a deleted draft stay in neither (``secure_delete`` clears
+        them in the file). Busy readers of another store make it partial:
+        the next one finishes it."""
+        self._db().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def _db_in_transaction(self, fn: Callable[..., T], *args: Any) -> T:
         """fn(connection, *args) in one write transaction."""

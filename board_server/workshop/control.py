@@ -65,6 +65,8 @@ class RoomControl:
     prompt: str = ""
     locked: bool = False
     timer: Timer = STOPPED
+    private: bool = False
+    """Private mode: the room's participants write drafts that only they see."""
 
 
 VOTE_STATES = ("open", "closed", "revealed")
@@ -138,7 +140,7 @@ class Control:
                 "agenda": [p.as_dict() for p in self.agenda],
                 "rooms": {
                     rid: {"phase": r.phase, "prompt": r.prompt, "locked": r.locked,
-                          "timer": r.timer.as_dict()}
+                          "timer": r.timer.as_dict(), "private": r.private}
                     for rid, r in self.rooms.items()
                 },
                 "banner": self.banner,
@@ -161,7 +163,13 @@ class Control:
             for p in raw["agenda"]
         )
         rooms = {
-            rid: RoomControl(r["phase"], r["prompt"], r["locked"], Timer.from_dict(r["timer"]))
+            rid: RoomControl(
+                r["phase"],
+                r["prompt"],
+                r["locked"],
+                Timer.from_dict(r["timer"]),
+                r.get("private", False),
+            )
             for rid, r in raw["rooms"].items()
         }
         votes = {rid: VoteSession.from_dict(v) for rid, v in raw.get("votes", {}).items()}
@@ -297,6 +305,20 @@ def execute(
         return _timer(control, workshop, cmd, args, now)
     if cmd.startswith("vote."):
         return _vote(control, workshop, cmd, args)
+    if cmd in ("private.set", "private.reveal"):
+        room_id = _room(workshop, args, required=False)
+        on = args.get("on") if cmd == "private.set" else False
+        if not isinstance(on, bool):
+            raise BoardError("invalid", "'on' must be true or false.")
+        changed = {
+            rid: replace(control.room(rid), private=on) for rid in _targets(workshop, room_id)
+        }
+        where = _where(workshop, room_id)
+        if cmd == "private.reveal":
+            detail = f"private notes revealed ({where})"
+        else:
+            detail = f"private mode {'on' if on else 'off'} ({where})"
+        return Outcome(_with_rooms(control, changed), room_id, detail)
     if cmd == "room.lock":
         room_id = _room(workshop, args, required=True)
         assert room_id is not None
@@ -448,7 +470,7 @@ def view(control: Control, workshop: Workshop, *, room: str | None, version: int
         rooms[info.id] = {
             "name": info.name, "phase": settings.phase, "prompt": settings.prompt,
             "locked": settings.locked, "timer": settings.timer.as_dict(),
-            "vote": vote.as_dict() if vote else None,
+            "private": settings.private, "vote": vote.as_dict() if vote else None,
         }  # fmt: skip
     spotlight = workshop.room(control.spotlight) if control.spotlight else None
     # Its question too: a participant's state holds only its own room.

@@ -51,6 +51,7 @@ from board_server.workshop.control import (
     execute,
     view,
 )
+from board_server.workshop.private import COUNT, DRAFT_COMMANDS, MINE, Drafting
 from board_server.workshop.service import WorkshopService
 from board_server.workshop.voting import left, parse_cast, refusal, results
 
@@ -65,7 +66,7 @@ CONTROL_COMMANDS = frozenset(
     {
         "agenda.set", "phase.set", "timer.start", "timer.pause", "timer.resume",
         "timer.add", "timer.stop", "room.lock", "room.prompt", "banner.set", "spotlight.set",
-        "vote.open", "vote.close", "vote.reveal",
+        "vote.open", "vote.close", "vote.reveal", "private.set", "private.reveal",
     }
 )  # fmt: skip
 # Anyone who said hello (each command checks who may).
@@ -77,6 +78,7 @@ CAST_RATE_PER_SECOND = 50.0
 CAST_BURST = 100.0
 FACILITATOR_COMMANDS = CONTROL_COMMANDS | {
     "participant.move", "rooms.shuffle", "participant.remove", "people", "audit.list",
+    "drafts.count",
 }  # fmt: skip
 RATE_PER_SECOND = 20.0
 REFRESH_SECONDS = 5.0
@@ -176,6 +178,9 @@ class CommandHub:
         self._people_due: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
+        self._drafting = Drafting(
+            store, bus, self._live_listeners, self._spawn, clock=clock, rng=self._rng
+        )
         bus.subscribe(self._on_event)
 
     # Lifecycle.
@@ -337,6 +342,9 @@ class CommandHub:
             return {"state": self._state(workshop, await self.prepare(workshop_id), scope)}
         if cmd in VOTE_COMMANDS:
             return await self._voting(workshop, room_id, peer, cmd, args)
+        if cmd in DRAFT_COMMANDS:
+            control = await self.prepare(workshop_id)
+            return await self._drafting.command(workshop, control, room_id, peer, cmd, args)
         if cmd not in FACILITATOR_COMMANDS:
             raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
         if session.role is not Role.FACILITATOR:
@@ -348,7 +356,11 @@ class CommandHub:
             control = await self._change(workshop, actor, cmd, args)
             if cmd in ("vote.close", "vote.reveal"):
                 await self._close_votes(workshop.id, control)
+            if cmd == "private.reveal":
+                return await self._reveal(workshop, control, args.get("room"))
             return {"state": self._state(workshop, control, None)}
+        if cmd == "drafts.count":
+            return {"rooms": await self._drafting.counts(workshop)}
         if cmd == "people":
             return {"people": await self._people(workshop)}
         if cmd == "audit.list":
@@ -362,6 +374,21 @@ class CommandHub:
         if cmd == "rooms.shuffle":
             return await self._shuffle(workshop, actor)
         return await self._remove(workshop, actor, args)
+
+    async def _reveal(
+        self, workshop: Workshop, control: Control, room_id: str | None
+    ) -> dict[str, Any]:
+        """Private mode is off (the control state says so): put the drafts on the boards."""
+        if self._rooms is None:
+            raise BoardError("conflict", "This server holds no boards.")
+        targets = [room_id] if room_id is not None else [r.id for r in workshop.rooms]
+        try:
+            revealed = await self._drafting.reveal(workshop, control, targets, self._rooms)
+        except StoreError as exc:
+            logger.warning("reveal in workshop %s failed in the store: %s", workshop.id, exc)
+            detail = "The notes could not all be put on the boards; reveal again."
+            raise BoardError("conflict", detail) from None
+        return {"revealed": revealed, "state": self._state(workshop, control, None)}
 
     def _state(self, workshop: Workshop, control: Control, scope: str | None) -> dict[str, Any]:
         version = self._controls.get(workshop.id, (0, control))[0]
@@ -477,6 +504,8 @@ class CommandHub:
                 self._push(event.workshop_id, "audit", audit, role=Role.FACILITATOR)
         elif event.kind == PEOPLE:
             self._people_soon(event.workshop_id)
+        elif event.kind in (MINE, COUNT):
+            self._drafting.on_event(event, self._workshops.cached(event.workshop_id))
         elif event.kind == VOTE_PROGRESS:
             self._push(event.workshop_id, VOTE_PROGRESS, data, role=Role.FACILITATOR)
         elif event.kind == MOVED:

@@ -8,7 +8,7 @@ import asyncio
 import secrets
 from typing import Any
 
-from channelkit import Open, ok, open_channel
+from channelkit import Open, ok, open_channel, refused, seat
 from conftest import RunningServer
 from pycrdt import Map
 
@@ -25,20 +25,6 @@ async def add_notes(client: BoardClient, *ids: str) -> None:
     for note_id in ids:
         notes[note_id] = Map({"kind": "text"})
     await ok(client, "state")
-
-
-async def refused(
-    client: BoardClient, cmd: str, args: dict[str, Any] | None = None
-) -> tuple[str, str]:
-    reply = await client.request(cmd, args or {})
-    assert reply["ok"] is False, reply
-    return reply["error"], reply["detail"]
-
-
-async def seat(server: RunningServer, workshop: dict[str, Any], name: str, room: str) -> str:
-    joined = await server.join(workshop["join_code"], name, room=room)
-    token: str = joined["token"]
-    return token
 
 
 async def test_a_dots_vote_from_open_to_ranked_results(

@@ -70,7 +70,20 @@ const provider = new WebsocketProvider(args.server, args.room, doc, {
 })
 const awareness = provider.awareness
 
-provider.on('status', ({ status }) => emit('status', { status }))
+// Every frame the server sends, as it arrived (the `received` command), so that
+// privacy tests can search all of it.
+const received = []
+const capture = () => {
+  const ws = provider.ws
+  if (ws && !ws.capturing) {
+    ws.capturing = true
+    ws.addEventListener('message', (event) => received.push(Buffer.from(event.data).toString('base64')))
+  }
+}
+provider.on('status', ({ status }) => {
+  capture()
+  emit('status', { status })
+})
 provider.on('sync', (isSynced) => {
   if (isSynced) emit('synced')
 })
@@ -270,6 +283,7 @@ const commands = {
       return found ? { clientID: found[0], state: found[1] } : null
     }, m.timeout)
   },
+  received: () => ({ frames: received.slice() }),
   state: () => ({
     synced: provider.synced,
     wsconnected: provider.wsconnected,

@@ -19,6 +19,7 @@ from rediskit import REDIS_URL, delete_prefix
 from board_server.model import (
     AuditEntry,
     CastResult,
+    Draft,
     Participant,
     RoomInfo,
     RoomKey,
@@ -938,3 +939,94 @@ async def test_ballots_survive_reopen(store: Store, open_store: OpenStore) -> No
     await store.close()
     again = await open_store()
     assert await again.get_ballot(VOTE, "p1") == {"a": 2}
+
+
+# Drafts.
+W = "w1"
+
+
+def draft(draft_id: str, author: str = "p1", room: str = "r1", created: float = 1.0) -> Draft:
+    return Draft(draft_id, room, author, created, f"body of {draft_id}".encode())
+
+
+async def test_a_draft_is_listed_to_its_author_only(store: Store) -> None:
+    assert await store.add_draft(W, draft("d2", created=2.0), 100)
+    assert await store.add_draft(W, draft("d1", created=1.0), 100)
+    assert await store.add_draft(W, draft("d3", author="p2"), 100)
+    assert await store.list_drafts(W, "p1") == [draft("d1", created=1.0), draft("d2", created=2.0)]
+    assert await store.list_drafts(W, "p2") == [draft("d3", author="p2")]
+    assert await store.list_drafts(W, "p3") == []
+    assert await store.list_drafts("w2", "p1") == []
+
+
+async def test_only_the_author_edits_or_deletes_a_draft(store: Store) -> None:
+    await store.add_draft(W, draft("d1"), 100)
+    assert not await store.edit_draft(W, "d1", "p2", b"theirs")
+    assert not await store.delete_draft(W, "d1", "p2")
+    assert not await store.edit_draft(W, "nope", "p1", b"x")
+    assert not await store.delete_draft(W, "nope", "p1")
+    assert await store.edit_draft(W, "d1", "p1", b"mine")
+    assert [d.body for d in await store.list_drafts(W, "p1")] == [b"mine"]
+    assert await store.delete_draft(W, "d1", "p1")
+    assert await store.list_drafts(W, "p1") == []
+    assert not await store.delete_draft(W, "d1", "p1")
+
+
+async def test_counts_are_per_room_and_skip_sealed_drafts(store: Store) -> None:
+    for i, room in enumerate(["r1", "r1", "r2"]):
+        await store.add_draft(W, draft(f"d{i}", author=f"p{i}", room=room), 100)
+    assert await store.count_drafts(W) == {"r1": 2, "r2": 1}
+    await store.seal_drafts(W, "r1")
+    assert await store.count_drafts(W) == {"r2": 1}
+    assert await store.count_drafts("w2") == {}
+
+
+async def test_the_limit_counts_waiting_drafts_per_author(store: Store) -> None:
+    assert await store.add_draft(W, draft("d1"), 2)
+    assert await store.add_draft(W, draft("d2"), 2)
+    assert not await store.add_draft(W, draft("d3"), 2)
+    assert await store.add_draft(W, draft("e1", author="p2"), 2)
+    assert [d.id for d in await store.list_drafts(W, "p1")] == ["d1", "d2"]
+    # Sealed drafts no longer count: the reveal has them.
+    await store.seal_drafts(W, "r1")
+    assert await store.add_draft(W, draft("d3"), 2)
+
+
+async def test_sealing_takes_the_rooms_drafts_and_freezes_them(store: Store) -> None:
+    await store.add_draft(W, draft("d1", created=1.0), 100)
+    await store.add_draft(W, draft("d2", author="p2", created=2.0), 100)
+    await store.add_draft(W, draft("d3", room="r2"), 100)
+    sealed = await store.seal_drafts(W, "r1")
+    assert sealed == [
+        replace(draft("d1", created=1.0), sealed=True),
+        replace(draft("d2", author="p2", created=2.0), sealed=True),
+    ]
+    # The author can no longer change them, nor sees them as waiting.
+    assert not await store.edit_draft(W, "d1", "p1", b"late")
+    assert not await store.delete_draft(W, "d1", "p1")
+    assert [d.id for d in await store.list_drafts(W, "p1")] == ["d3"]
+    # A reveal cut short finds them again, with the ones written since.
+    await store.add_draft(W, draft("d4", created=4.0), 100)
+    again = await store.seal_drafts(W, "r1")
+    assert [d.id for d in again] == ["d1", "d2", "d4"]
+    await store.drop_drafts(W, ["d1", "d2"])
+    assert [d.id for d in await store.seal_drafts(W, "r1")] == ["d4"]
+    assert await store.count_drafts(W) == {"r2": 1}
+
+
+async def test_one_authors_flood_through_two_stores_holds_the_limit(
+    open_store: OpenStore,
+) -> None:
+    one, two = await open_store(), await open_store()
+    added = await asyncio.gather(
+        *((one, two)[i % 2].add_draft(W, draft(f"d{i}"), 10) for i in range(60))
+    )
+    assert added.count(True) == 10
+    assert len(await two.list_drafts(W, "p1")) == 10
+
+
+async def test_drafts_survive_reopen(store: Store, open_store: OpenStore) -> None:
+    await store.add_draft(W, draft("d1"), 100)
+    await store.close()
+    again = await open_store()
+    assert await again.list_drafts(W, "p1") == [draft("d1")]

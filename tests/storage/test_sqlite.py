@@ -16,6 +16,7 @@ from conftest import eventually
 
 from board_server.model import (
     CastResult,
+    Draft,
     Participant,
     RoomKey,
     StoredDoc,
@@ -91,7 +92,7 @@ async def test_creates_parent_dirs_wal_and_schema(tmp_path: pathlib.Path) -> Non
             ).fetchall()
     assert tables == [
         ("audit",), ("ballots",), ("controls",), ("doc_snapshots",), ("doc_updates",),
-        ("participants",), ("vote_results",), ("workshops",),
+        ("drafts",), ("participants",), ("vote_results",), ("workshops",),
     ]  # fmt: skip
 
 
@@ -162,6 +163,35 @@ async def test_a_version_4_file_gains_votes_and_keeps_its_control_state(
         cast = await store.cast_vote(vote, "p1", "a", 2, VoteRules("dots", budget=3, cap=3))
         assert cast == CastResult(None, {"a": 2})
         assert await store.close_vote(vote, "dots") == Tally({"a": 2}, {}, 1)
+
+
+async def test_a_version_5_file_gains_drafts_and_keeps_its_votes(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "board.sqlite3"
+    conn = migrated_to(path, 5)
+    conn.execute("INSERT INTO ballots VALUES ('w1', 'v1', 'p1', 'a', 2)")
+    conn.commit()
+    conn.close()
+    draft = Draft("d1", "r1", "p1", 1.0, b"body")
+    async with opened(SQLiteStore(path)) as store, asyncio.timeout(5):
+        assert await store.get_ballot(VoteKey("w1", "v1"), "p1") == {"a": 2}
+        assert await store.add_draft("w1", draft, 100)
+        assert await store.list_drafts("w1", "p1") == [draft]
+
+
+async def test_a_deleted_or_revealed_draft_leaves_the_file(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "board.sqlite3"
+    async with opened(SQLiteStore(path)) as store, asyncio.timeout(5):
+        await store.add_draft("w1", Draft("d1", "r1", "p1", 1.0, b"deleted-5c1e"), 100)
+        await store.add_draft("w1", Draft("d2", "r1", "p1", 2.0, b"typed-9a7b"), 100)
+        await store.edit_draft("w1", "d2", "p1", b"revealed-04d2")
+        assert files_holding(tmp_path, b"deleted-5c1e") == ["board.sqlite3-wal"]
+        await store.delete_draft("w1", "d1", "p1")
+        # While the server runs: the file and its write-ahead log.
+        assert files_holding(tmp_path, b"deleted-5c1e") == []
+        await store.seal_drafts("w1", "r1")
+        await store.drop_drafts("w1", ["d2"])
+        assert files_holding(tmp_path, b"typed-9a7b") == []
+        assert files_holding(tmp_path, b"revealed-04d2") == []
 
 
 async def test_group_commit_writes_a_burst_in_one_transaction(
