@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -40,6 +41,7 @@ FRAME_TITLE = 56
 COLORS = ("#ffe066", "#ffb3c1", "#b2f2bb", "#a5d8ff", "#ffd8a8", "#d0bfff")
 
 Box = tuple[float, float, float, float]
+_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}")
 
 
 def new_id() -> str:
@@ -78,7 +80,7 @@ def _strokes(value: Any) -> list[dict[str, Any]]:
             raise BoardError("invalid", f"A sketch holds at most {MAX_POINTS} numbers.")
         color = stroke.get("color", "#111111")
         width = stroke.get("width", 4)
-        if not isinstance(color, str) or len(color) > 9 or not color.startswith("#"):
+        if not isinstance(color, str) or not _COLOR.fullmatch(color):
             raise BoardError("invalid", "A stroke's 'color' is a colour such as #112233.")
         if not isinstance(width, (int, float)) or isinstance(width, bool) or not 1 <= width <= 20:
             raise BoardError("invalid", "A stroke's 'width' is 1 to 20.")
