@@ -79,7 +79,7 @@ class Drafting:
                 raise BoardError(
                     "conflict", "Private mode is off here: put your note on the board."
                 )
-            body = drafts.parse_new(args)
+            body = {**drafts.parse_new(args), "updated": self._clock()}
             draft = Draft(drafts.new_id(), room_id, author, self._clock(), drafts.pack(body))
             if not await self._store.add_draft(workshop.id, draft, drafts.MAX_DRAFTS):
                 raise BoardError(
@@ -92,10 +92,8 @@ class Drafting:
             mine = {d.id: d for d in await self._store.list_drafts(workshop.id, author)}
             old = mine.get(draft_id)
             if old is not None:
-                edited = Draft(
-                    old.id, old.room_id, author, old.created,
-                    drafts.pack({**drafts.unpack(old.body), "text": text}),
-                )  # fmt: skip
+                body = {**drafts.unpack(old.body), "text": text, "updated": self._clock()}
+                edited = Draft(old.id, old.room_id, author, old.created, drafts.pack(body))
                 if await self._store.edit_draft(workshop.id, draft_id, author, edited.body):
                     await self._changed(workshop.id, author, counts=False)
                     return {"draft": drafts.wire(edited)}

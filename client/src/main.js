@@ -17,6 +17,7 @@ import { undoButtons } from "./undo.js";
 import { presenceList } from "./presence.js";
 import { stoppedScreen, workshopStrip } from "./workshopstrip.js";
 import { tabletVoting } from "./voting.js";
+import { tabletDrafts } from "./drafts.js";
 
 const STATUS_TEXT = {
   connected: "Online",
@@ -172,15 +173,18 @@ function start() {
     move: [document.getElementById("tidy")],
     map: [document.getElementById("add-factor")],
   };
+  // In private time a new note is a draft only its writer sees (drafts.js).
+  const drafts = tabletDrafts(connection, toast);
+  const addNote = (what) => (drafts.active() ? drafts.add(what) : board?.notes.add(what));
   if (readOnly) {
     for (const button of Object.values(buttons).flat()) button.remove();
     for (const id of ["undo", "redo"]) document.getElementById(id).remove();
   } else {
     document.getElementById("tidy").addEventListener("click", () => board?.clusters.tidy());
-    document.getElementById("add-note").addEventListener("click", () => board?.notes.add());
+    document.getElementById("add-note").addEventListener("click", () => addNote());
     document.getElementById("add-factor").addEventListener("click", () => board?.map.addFactor());
-    picturePicker(document.getElementById("add-picture"), (picture) => board?.notes.add(picture));
-    const openPad = sketchPad(document.getElementById("sketch"), (strokes) => board?.notes.add({ strokes }));
+    picturePicker(document.getElementById("add-picture"), (picture) => addNote(picture));
+    const openPad = sketchPad(document.getElementById("sketch"), (strokes) => addNote({ strokes }));
     document.getElementById("add-sketch").addEventListener("click", openPad);
   }
   const scopeUndo = readOnly ? () => {} : undoButtons();

@@ -93,12 +93,12 @@ async def test_drafts_reach_only_their_author_until_the_reveal(
 
         kept, typo, fixed, deleted, bobs = (f"draft-{secrets.token_hex(8)}" for _ in range(5))
         first = (await ok(ann, "draft.add", {"text": kept}))["draft"]
-        assert set(first) == {"id", "room", "created", "kind", "text"}
+        assert set(first) == {"id", "room", "created", "updated", "kind", "text"}
         assert (first["room"], first["kind"], first["text"]) == ("r1", "text", kept)
         edit = (await ok(ann, "draft.add", {"text": typo}))["draft"]
-        assert (await ok(ann, "draft.edit", {"draft": edit["id"], "text": fixed}))["draft"] == {
-            **edit, "text": fixed
-        }  # fmt: skip
+        edited = (await ok(ann, "draft.edit", {"draft": edit["id"], "text": fixed}))["draft"]
+        assert edited == {**edit, "text": fixed, "updated": edited["updated"]}
+        assert edited["updated"] >= edit["updated"]
         gone = (await ok(ann, "draft.add", {"text": deleted}))["draft"]
         assert await ok(ann, "draft.delete", {"draft": gone["id"]}) == {}
         picture = (await ok(ann, "draft.add", {"kind": "emoji", "emoji": "🚌"}))["draft"]

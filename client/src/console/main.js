@@ -16,6 +16,7 @@ import { agendaEditor } from "./agenda.js";
 import { printView, sharePanel } from "./share.js";
 import { auditPanel } from "./audit.js";
 import { votePanel } from "./vote.js";
+import { privatePanel } from "./private.js";
 
 const TICK_MS = 250;
 const FLASH_MS = 8000;
@@ -75,6 +76,7 @@ function start() {
   const banner = bannerPanel({ send });
   const spotlight = spotlightPanel({ send });
   const vote = votePanel({ send, scope });
+  const privateNotes = privatePanel({ send, confirm, say });
   const rooms = roomsPanel({ send, confirm, serverNow, say });
   const agenda = agendaEditor({ send, problem });
   const share = sharePanel({ session, say, problem, channel });
@@ -91,6 +93,7 @@ function start() {
     banner.render(state);
     spotlight.render(state);
     vote.render(state);
+    privateNotes.render(state);
     rooms.render(state);
     agenda.render(state);
     share.render(state);
@@ -125,6 +128,7 @@ function start() {
     const result = await send("people");
     if (result) rooms.setPeople(result.people || []);
     audit.load();
+    privateNotes.load();
   });
   channel.on("disconnect", ({ code, reason, final }) => {
     if (final && code >= 4400 && code < 4500) {
@@ -136,6 +140,7 @@ function start() {
   channel.on("audit", (entry) => audit.push(entry));
   channel.on("vote.progress", (data) => vote.progress(data));
   channel.on("vote.results", (data) => vote.results(data));
+  channel.on("drafts.count", (data) => privateNotes.counts(data));
   openWorkshopSocket(workshopSocketUrl(session), channel);
   // For the browser tests: the live channel.
   window.facilitate = { channel };
