@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import RunningServer
+from pycrdt import Doc
 
 from board_server.client import BoardClient
 
@@ -57,3 +58,22 @@ async def seat(server: RunningServer, workshop: dict[str, Any], name: str, room:
     joined = await server.join(workshop["join_code"], name, room=room)
     token: str = joined["token"]
     return token
+
+
+def writers(doc: Doc[Any]) -> dict[int, int]:
+    """The doc's state vector: each Yjs client id that wrote to it, and its clock."""
+    data = doc.get_state()
+    position = 0
+
+    def varuint() -> int:
+        nonlocal position
+        value = shift = 0
+        while True:
+            byte = data[position]
+            position += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    return {varuint(): varuint() for _ in range(varuint())}

@@ -55,8 +55,9 @@ async def _authorize(websocket: WebSocket, services: Services, key: RoomKey) -> 
         await _refuse(websocket, Close.FORBIDDEN, reason, f"{context} role={claims.role.value}")
         return None
     if not claims.may_enter(key.room_id):
-        # A participant may look at the room in the spotlight, read only.
-        if services.commands.spotlight(key.workshop_id) != key.room_id:
+        # A participant may look at the room in the spotlight, and at every
+        # room during its own room's gallery walk, read only.
+        if not services.commands.may_visit(key.workshop_id, claims.room_id or "", key.room_id):
             reason = "This token does not open this room."
             await _refuse(websocket, Close.FORBIDDEN, reason, f"{context} role={claims.role.value}")
             return None
@@ -119,6 +120,7 @@ async def _serve(
         participant_id=claims.participant_id if participant else None,
         holder_id=claims.participant_id,
         spectator=participant and claims.room_id != key.room_id,
+        home=claims.room_id if participant else None,
     )
     present = participant and not session.spectator
     room = await services.rooms.acquire(key)

@@ -20,8 +20,11 @@ class Session:
     commands: bool = False
     # The token's holder id, for the audit list (a facilitator's token id).
     holder_id: str = ""
-    # A participant looking at another room's board in the spotlight: read only.
+    # A participant looking at another room's board (the spotlight, or a
+    # gallery walk): read only.
     spectator: bool = False
+    # A spectator's own room, where its seat is.
+    home: str | None = None
 
     @property
     def read_only(self) -> bool:

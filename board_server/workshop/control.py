@@ -20,8 +20,8 @@ from board_server.errors import BoardError
 from board_server.model import SCALE_TOP, VOTE_MODES, VoteRules, Workshop
 from board_server.workshop.timer import MAX_SECONDS, STOPPED, Timer
 
-ACTIONS = ("notes", "groups", "map", "vote")
-ICONS = ("wave", "bulb", "groups", "map", "vote", "mirror", "coffee", "star")
+ACTIONS = ("notes", "groups", "map", "vote", "gallery", "plan")
+ICONS = ("wave", "bulb", "groups", "map", "vote", "walk", "clipboard", "mirror", "coffee", "star")
 MAX_PHASES = 20
 MAX_PROMPT = 300
 MAX_BANNER = 200
@@ -53,6 +53,8 @@ DEFAULT_AGENDA = (
     Phase("cluster", "Group the ideas", "groups", None, ("notes", "groups")),
     Phase("map", "Causes and effects", "map", None, ("map",)),
     Phase("vote", "Vote", "vote", None, ("vote",)),
+    Phase("gallery", "Gallery walk", "walk", None, ("gallery",)),
+    Phase("plan", "Plan actions", "clipboard", None, ("notes", "plan")),
     Phase("reflect", "Look back", "mirror", None, ("notes",)),
 )
 
@@ -459,6 +461,12 @@ def _vote(control: Control, workshop: Workshop, cmd: str, args: dict[str, Any]) 
     return Outcome(replace(control, votes=votes), room_id, f"vote {goal} ({where})")
 
 
+def gallery_open(control: Control, room_id: str) -> bool:
+    """Whether the room's phase is a gallery walk: its tablets may visit the others."""
+    phase = control.phase(control.room(room_id).phase)
+    return phase is not None and "gallery" in phase.open
+
+
 def view(control: Control, workshop: Workshop, *, room: str | None, version: int) -> dict[str, Any]:
     """STATE as docs/protocol.md defines it; ``room`` set limits ``rooms`` to that one."""
     rooms = {}
@@ -489,4 +497,10 @@ def view(control: Control, workshop: Workshop, *, room: str | None, version: int
         "rooms": rooms,
         "banner": control.banner,
         "spotlight": spotlit,
+        # The rooms a participant's tablet may visit now (its gallery walk).
+        "gallery": [
+            {"room": info.id, "name": info.name}
+            for info in workshop.rooms
+            if room is not None and info.id != room and gallery_open(control, room)
+        ],
     }  # fmt: skip

@@ -180,6 +180,14 @@ def spots(boxes: Sequence[Box], n: int) -> list[tuple[float, float]]:
     return [(GAP + (i % cols) * step_x, top + (i // cols) * step_y) for i in range(n)]
 
 
+def server_doc(state: bytes, rng: random.Random) -> Doc[Any]:
+    """A copy of a board whose whole state is ``state``, under a client id
+    that is new: what the server writes there names no tablet."""
+    doc: Doc[Any] = Doc(client_id=rng.randrange(1, 2**53))
+    doc.apply_update(state)
+    return doc
+
+
 def reveal_update(
     state: bytes,
     drafts: Sequence[Draft],
@@ -196,8 +204,7 @@ def reveal_update(
     The notes are written in a random order, all with the same ``created``,
     from a document whose client id is new: nothing in the update tells who
     wrote which, or in what order."""
-    doc: Doc[Any] = Doc(client_id=rng.randrange(1, 2**53))
-    doc.apply_update(state)
+    doc = server_doc(state, rng)
     notes = doc.get("notes", type=Map)
     chosen = [d for d in drafts if d.id not in notes and not is_empty(unpack(d.body))]
     rng.shuffle(chosen)

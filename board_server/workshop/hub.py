@@ -42,6 +42,7 @@ from board_server.sync.commands import (
     encode_reply,
     parse_request,
 )
+from board_server.workshop import gallery
 from board_server.workshop.breakouts import people_list, shuffle_plan
 from board_server.workshop.control import (
     DEFAULT_AGENDA,
@@ -49,6 +50,7 @@ from board_server.workshop.control import (
     Phase,
     VoteSession,
     execute,
+    gallery_open,
     view,
 )
 from board_server.workshop.private import COUNT, DRAFT_COMMANDS, MINE, Drafting
@@ -229,10 +231,15 @@ class CommandHub:
                 self._controls[workshop_id] = cached
         return cached[1]
 
-    def spotlight(self, workshop_id: str) -> str | None:
-        """The room in the spotlight (``prepare`` first)."""
+    def may_visit(self, workshop_id: str, home: str, room_id: str) -> bool:
+        """Whether a participant seated in ``home`` may look at another room,
+        read only: the room in the spotlight, or any room during the gallery
+        walk of its own room (``prepare`` first)."""
         cached = self._controls.get(workshop_id)
-        return cached[1].spotlight if cached else None
+        if cached is None:
+            return False
+        control = cached[1]
+        return control.spotlight == room_id or gallery_open(control, home)
 
     def refuses(self, room: Room, peer: Peer) -> bool:
         """Whether a board write from peer must be dropped: its room is locked."""
@@ -340,11 +347,16 @@ class CommandHub:
         if cmd == "state":
             scope = self._live_listeners(workshop_id).get(peer)
             return {"state": self._state(workshop, await self.prepare(workshop_id), scope)}
+        # A view of another room (spotlight, gallery walk) votes, drafts and
+        # builds on for the room where the participant's seat is.
+        acting = peer.session.home if peer.session.spectator else room_id
         if cmd in VOTE_COMMANDS:
-            return await self._voting(workshop, room_id, peer, cmd, args)
+            return await self._voting(workshop, acting, peer, cmd, args)
+        if cmd == "buildon.add":
+            return await self._buildon(workshop, acting, peer, args)
         if cmd in DRAFT_COMMANDS:
             control = await self.prepare(workshop_id)
-            return await self._drafting.command(workshop, control, room_id, peer, cmd, args)
+            return await self._drafting.command(workshop, control, acting, peer, cmd, args)
         if cmd not in FACILITATOR_COMMANDS:
             raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
         if session.role is not Role.FACILITATOR:
@@ -374,6 +386,29 @@ class CommandHub:
         if cmd == "rooms.shuffle":
             return await self._shuffle(workshop, actor)
         return await self._remove(workshop, actor, args)
+
+    async def _buildon(
+        self, workshop: Workshop, room_id: str | None, peer: Peer, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A participant's build-on, written by the server into the visited room's lane."""
+        home = workshop.room(room_id) if room_id is not None else None
+        if peer.session.role is not Role.PARTICIPANT or home is None:
+            raise BoardError("forbidden", "Build-ons are for the people in a room.")
+        if not gallery_open(await self.prepare(workshop.id), home.id):
+            raise BoardError("conflict", "The gallery walk is not on: the other boards are closed.")
+        visited, text = gallery.parse(workshop, home.id, args)
+        if self._rooms is None:
+            raise BoardError("conflict", "This server holds no boards.")
+        room = await self._rooms.acquire(RoomKey(workshop.id, visited.id))
+        try:
+            now_ms = round(self._clock() * 1000)
+            update, buildon = gallery.buildon_update(
+                room.doc.get_update(), text, home, now_ms=now_ms, rng=self._rng
+            )
+            await room.write(update)
+        finally:
+            self._rooms.release(room)
+        return {"buildon": buildon}
 
     async def _reveal(
         self, workshop: Workshop, control: Control, room_id: str | None
@@ -455,8 +490,7 @@ class CommandHub:
             was, now_locked = old.room(room.key.room_id).locked, control.room(room.key.room_id)
             if was and not now_locked.locked:
                 room.resync_refused()
-        if old.spotlight != control.spotlight:
-            self._end_spectators(workshop_id, control.spotlight)
+        self._end_visits(workshop_id, old, control)
         for room_id, vote in control.votes.items():
             before = old.votes.get(room_id)
             if vote.state == "revealed" and (before is None or before != vote):
@@ -525,13 +559,17 @@ class CommandHub:
             return []
         return [room for key, room in self._rooms.rooms.items() if key.workshop_id == workshop_id]
 
-    def _end_spectators(self, workshop_id: str, spotlight: str | None) -> None:
+    def _end_visits(self, workshop_id: str, old: Control, control: Control) -> None:
+        """Close the views of other rooms that the control state no longer allows."""
         for room in self._local_rooms(workshop_id):
-            if room.key.room_id == spotlight:
+            if room.key.room_id == control.spotlight:
                 continue
             for peer in list(room.peers):
-                if peer.session.spectator:
-                    peer.close(Close.FORBIDDEN, "The spotlight has ended.")
+                home = peer.session.home
+                if not peer.session.spectator or home is None or gallery_open(control, home):
+                    continue
+                ended = "gallery walk" if gallery_open(old, home) else "spotlight"
+                peer.close(Close.FORBIDDEN, f"The {ended} has ended.")
 
     # Votes.
     async def _voting(

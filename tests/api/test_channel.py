@@ -407,7 +407,8 @@ async def test_answerable_bad_requests_get_invalid_and_change_nothing(
         ("agenda.set", {"phases": [{"id": "A B", "title": "x"}]}, "invalid",
          "A phase id is 1 to 24 of a-z, 0-9 and '-'."),
         ("agenda.set", {"phases": [{"id": "a", "title": "x", "icon": "skull"}]}, "invalid",
-         "'icon' must be one of wave, bulb, groups, map, vote, mirror, coffee, star."),
+         "'icon' must be one of wave, bulb, groups, map, vote, walk, clipboard, mirror, "
+         "coffee, star."),
         ("participant.move", {"participant": "nobody", "room": "r2"}, "not_found",
          "That participant is not in the workshop."),
         ("participant.move", {"participant": joined["participant"]["id"], "room": "r9"},

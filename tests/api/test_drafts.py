@@ -12,9 +12,9 @@ import secrets
 from typing import Any
 
 import pytest
-from channelkit import Open, ok, open_channel, refused, seat
+from channelkit import Open, ok, open_channel, refused, seat, writers
 from conftest import RunningServer, start_server
-from pycrdt import Doc, Map, Text
+from pycrdt import Map, Text
 
 from board_server.client import BoardClient, post_json
 from board_server.workshop import drafts
@@ -22,25 +22,6 @@ from board_server.workshop import drafts
 __all__ = ["open_channel"]  # the fixture, from channelkit
 
 SKETCH = [{"points": [10, 10, 60, 40, 90, 20], "color": "#112233", "width": 4}]
-
-
-def clients_of(doc: Doc[Any]) -> dict[int, int]:
-    """The doc's state vector: each Yjs client id that wrote to it, and its clock."""
-    data = doc.get_state()
-    position = 0
-
-    def varuint() -> int:
-        nonlocal position
-        value = shift = 0
-        while True:
-            byte = data[position]
-            position += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                return value
-
-    return {varuint(): varuint() for _ in range(varuint())}
 
 
 def note_texts(client: BoardClient) -> dict[str, str]:
@@ -160,7 +141,7 @@ async def test_drafts_reach_only_their_author_until_the_reveal(
         }
         assert leaks == {who: [] for who in captured}
         assert sum(1 for f in bob.received or [] if bobs.encode() in f) >= 1
-        before = clients_of(bob.doc)
+        before = writers(bob.doc)
 
         result = await ok(facilitator, "private.reveal", {"room": "r1"})
         assert result["revealed"] == {"r1": 5}
@@ -185,7 +166,7 @@ async def test_drafts_reach_only_their_author_until_the_reveal(
         assert len({(n["x"], n["y"]) for n in revealed}) == 5
         assert {n["color"] for n in revealed} <= set(drafts.COLORS)
         # One new writer, and it is none of the tablets: the server.
-        after = clients_of(bob.doc)
+        after = writers(bob.doc)
         new_writers = {c for c in after if after[c] != before.get(c)}
         assert len(new_writers) == 1
         assert new_writers.isdisjoint(
