@@ -94,3 +94,27 @@ TARGETS_TOO_SMALL = """async () => {
 UNNAMED_CONTROLS = """() => [...document.querySelectorAll("button, input, textarea, select")]
     .filter((n) => !(n.getAttribute("aria-label") || n.textContent.trim() || n.labels?.length))
     .map((n) => n.outerHTML)"""
+
+
+async def open_console(
+    browser: Browser, server: RunningServer, workshop: dict[str, Any], size: str = "laptop"
+) -> Page:
+    """The facilitator's link opens the console, online and with who is here."""
+    page = await tablet(browser, size)
+    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await page.goto(
+        f"{server.http_url}/facilitate"
+        f"#workshop={workshop['id']}&token={workshop['facilitator_token']}"
+    )
+    await expect(page.locator("#connection")).to_have_text("Online")
+    await expect(page.locator("#people-total")).not_to_have_text("Loading who is here…")
+    return page
+
+
+async def open_wall(browser: Browser, server: RunningServer, workshop: dict[str, Any]) -> Page:
+    """The wall on a projector, with a viewer's link."""
+    wall = await tablet(browser, "projector")
+    token = await server.role_token(workshop, "viewer")
+    await wall.goto(f"{server.http_url}/wall#workshop={workshop['id']}&token={token}")
+    await expect(wall.locator("#connection")).to_have_text("Online")
+    return wall

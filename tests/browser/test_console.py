@@ -8,7 +8,15 @@ import re
 from typing import Any
 
 import pytest
-from browserkit import ARTIFACTS, SIZES, TARGETS_TOO_SMALL, UNNAMED_CONTROLS, join, tablet
+from browserkit import (
+    ARTIFACTS,
+    SIZES,
+    TARGETS_TOO_SMALL,
+    UNNAMED_CONTROLS,
+    join,
+    open_console,
+    tablet,
+)
 from conftest import RunningServer, eventually
 from playwright.async_api import Browser, Locator, Page, expect
 from pycrdt import Map
@@ -37,21 +45,6 @@ def board_peers(server: RunningServer, workshop: dict[str, Any], room: str) -> l
 async def street(server: RunningServer) -> dict[str, Any]:
     """A workshop with three tables."""
     return await server.create_workshop(TITLE, ROOMS)
-
-
-async def open_console(
-    browser: Browser, server: RunningServer, workshop: dict[str, Any], size: str = "laptop"
-) -> Page:
-    """The facilitator's link opens the console, online and with who is here."""
-    page = await tablet(browser, size)
-    await page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    await page.goto(
-        f"{server.http_url}/facilitate"
-        f"#workshop={workshop['id']}&token={workshop['facilitator_token']}"
-    )
-    await expect(page.locator("#connection")).to_have_text("Online")
-    await expect(page.locator("#people-total")).not_to_have_text("Loading who is here…")
-    return page
 
 
 async def seat_everyone_at(server: RunningServer, workshop: dict[str, Any], room: str) -> None:

@@ -13,12 +13,12 @@ from browserkit import (
     TARGETS_TOO_SMALL,
     UNNAMED_CONTROLS,
     add_notes,
-    tablet,
+    open_wall,
     two_tablets,
 )
 from channelkit import ok
 from conftest import RunningServer
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from board_server.client import BoardClient
 
@@ -26,15 +26,6 @@ pytestmark = pytest.mark.browser
 
 
 RANKING = "🗳️ 1. More buses at night (2 dots) · 2. A bench at the stop (1 dot)"
-
-
-async def open_wall(browser: Browser, server: RunningServer, workshop: dict[str, Any]) -> Page:
-    """The wall on a projector, with a viewer's link."""
-    wall = await tablet(browser, "projector")
-    token = await server.role_token(workshop, "viewer")
-    await wall.goto(f"{server.http_url}/wall#workshop={workshop['id']}&token={token}")
-    await expect(wall.locator("#connection")).to_have_text("Online")
-    return wall
 
 
 async def test_tablets_vote_with_dots_and_see_the_ranking_after_reveal(
