@@ -171,6 +171,9 @@ class Tally:
     totals: dict[str, int]
     spread: dict[str, tuple[int, ...]]
     voters: int
+    named: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    """Only for a vote that is not anonymous: per item, who gave what, as
+    (voter id, amount) pairs sorted by voter id. Empty otherwise."""
 
 
 @dataclass(frozen=True)

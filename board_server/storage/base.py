@@ -160,10 +160,10 @@ class VoteStore(Protocol):
     async def vote_voters(self, vote: VoteKey) -> set[str]:
         """Ids of the people whose ballot is not empty (empty once closed)."""
 
-    async def close_vote(self, vote: VoteKey, mode: str) -> Tally:
+    async def close_vote(self, vote: VoteKey, mode: str, *, named: bool = False) -> Tally:
         """Refuse further casts, keep the tally (of a vote in this mode) and
         delete every ballot, in one atomic step. Closing a closed vote returns
-        its tally again."""
+        its tally again. Only a ``named`` vote's tally keeps who gave what."""
 
     async def get_tally(self, vote: VoteKey) -> Tally | None:
         """The closed vote's tally; None while it is open."""

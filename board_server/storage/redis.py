@@ -64,6 +64,8 @@ _UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
 _MAX_SEQ = 2**64 - 1
 # The writer's wait for Redis to answer a batch.
 WRITE_TIMEOUT = 10.0
+NAMED_SEPARATOR = "\x1f"
+"""Between the voter and the item in a named tally's fields (ids never hold it)."""
 
 
 class LogWatcher(Protocol):
@@ -462,10 +464,11 @@ class RedisStore:
             ids = await self.client.smembers(self.keys.voters(vote))
         return {_text(i) for i in ids}
 
-    async def close_vote(self, vote: VoteKey, mode: str) -> Tally:
+    async def close_vote(self, vote: VoteKey, mode: str, *, named: bool = False) -> Tally:
         """Sum the ballots into the tally and delete them, in one script."""
         keys = [self.keys.voters(vote), self.keys.tally(vote)]
-        await self._eval("close_vote", keys, [self.keys.ballot_prefix(vote), mode])
+        args = [self.keys.ballot_prefix(vote), mode, "1" if named else "0"]
+        await self._eval("close_vote", keys, args)
         result = await self.get_tally(vote)
         assert result is not None
         return result
@@ -479,6 +482,7 @@ class RedisStore:
             return None
         totals: dict[str, int] = {}
         spread: dict[str, list[int]] = {}
+        named: dict[str, list[tuple[str, int]]] = {}
         for key, value in raw.items():
             field = _text(key)
             if field.startswith("t:"):
@@ -486,8 +490,12 @@ class RedisStore:
             elif field.startswith("s:"):
                 score, _, item = field[2:].partition(":")
                 spread.setdefault(item, [0] * SCALE_TOP)[int(score) - 1] = int(value)
+            elif field.startswith("n:"):
+                voter, _, item = field[2:].partition(NAMED_SEPARATOR)
+                named.setdefault(item, []).append((voter, int(value)))
         spread_tuples = {item: tuple(counts) for item, counts in spread.items()}
-        return Tally(totals, spread_tuples, int(raw.get(b"v", 0)))
+        who = {item: tuple(sorted(pairs)) for item, pairs in named.items()}
+        return Tally(totals, spread_tuples, int(raw.get(b"v", 0)), who)
 
     # Drafts.
     async def add_draft(self, workshop_id: str, draft: Draft, limit: int) -> bool:

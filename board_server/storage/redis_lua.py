@@ -195,7 +195,8 @@ else
 end
 return reply('ok')
 """,
-    # KEYS: the vote's voters, its tally. ARGV: the ballot key prefix, mode.
+    # KEYS: the vote's voters, its tally. ARGV: the ballot key prefix, mode,
+    # '1' for a named vote (keep who gave what: 'n:' voter US item).
     # Sums every ballot into the tally hash and deletes the ballots and the
     # voters, unless the tally exists already (closed before). Returns 1.
     "close_vote": """
@@ -209,6 +210,9 @@ for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
     redis.call('HINCRBY', KEYS[2], 't:' .. flat[i], flat[i + 1])
     if ARGV[2] == 'scale' then
       redis.call('HINCRBY', KEYS[2], 's:' .. flat[i + 1] .. ':' .. flat[i], 1)
+    end
+    if ARGV[3] == '1' then
+      redis.call('HSET', KEYS[2], 'n:' .. id .. '\\31' .. flat[i], flat[i + 1])
     end
   end
   redis.call('DEL', key)

@@ -297,10 +297,11 @@ class SQLiteStore:
         self._check_open()
         return await self._run(lambda: sqlite_votes.voters(self._db(), vote))
 
-    async def close_vote(self, vote: VoteKey, mode: str) -> Tally:
+    async def close_vote(self, vote: VoteKey, mode: str, *, named: bool = False) -> Tally:
         """Keep the tally and delete the ballots, in one write transaction."""
         self._check_open()
-        return await self._run(partial(self._db_in_transaction, sqlite_votes.close, vote, mode))
+        close = sqlite_votes.close
+        return await self._run(partial(self._db_in_transaction, close, vote, mode, named))
 
     async def get_tally(self, vote: VoteKey) -> Tally | None:
         """The closed vote's tally; None while it is open."""

@@ -71,7 +71,7 @@ def voters(conn: sqlite3.Connection, vote: VoteKey) -> set[str]:
     return {row[0] for row in rows}
 
 
-def close(conn: sqlite3.Connection, vote: VoteKey, mode: str) -> Tally:
+def close(conn: sqlite3.Connection, vote: VoteKey, mode: str, named: bool) -> Tally:
     """Keep the tally and delete the ballots; the caller holds a write transaction."""
     done = get_tally(conn, vote)
     if done is not None:
@@ -82,7 +82,7 @@ def close(conn: sqlite3.Connection, vote: VoteKey, mode: str) -> Tally:
         (vote.workshop_id, vote.vote_id),
     ):
         ballots.setdefault(participant_id, {})[item] = amount
-    result = tally(mode, ballots.values())
+    result = tally(mode, ballots, named=named)
     conn.execute(
         "INSERT INTO vote_results VALUES (?, ?, ?, ?)",
         (vote.workshop_id, vote.vote_id, mode, pack_tally(result)),

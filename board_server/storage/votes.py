@@ -7,7 +7,7 @@ conformance tests hold both to the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import msgpack
 
@@ -38,12 +38,14 @@ def apply_cast(
     return None, after
 
 
-def tally(mode: str, ballots: Iterable[Mapping[str, int]]) -> Tally:
-    """The sums of these ballots, naming nobody."""
+def tally(mode: str, ballots: Mapping[str, Mapping[str, int]], *, named: bool = False) -> Tally:
+    """The sums of these ballots (voter id → ballot); naming nobody unless
+    the vote is ``named``."""
     totals: dict[str, int] = {}
     spread: dict[str, list[int]] = {}
+    who: dict[str, list[tuple[str, int]]] = {}
     voters = 0
-    for ballot in ballots:
+    for voter, ballot in ballots.items():
         if not ballot:
             continue
         voters += 1
@@ -51,17 +53,32 @@ def tally(mode: str, ballots: Iterable[Mapping[str, int]]) -> Tally:
             totals[item] = totals.get(item, 0) + amount
             if mode == "scale":
                 spread.setdefault(item, [0] * SCALE_TOP)[amount - 1] += 1
-    return Tally(totals, {item: tuple(counts) for item, counts in spread.items()}, voters)
+            if named:
+                who.setdefault(item, []).append((voter, amount))
+    return Tally(
+        totals,
+        {item: tuple(counts) for item, counts in spread.items()},
+        voters,
+        {item: tuple(sorted(pairs)) for item, pairs in who.items()},
+    )
 
 
 def pack_tally(result: Tally) -> bytes:
     """The stored form (msgpack)."""
     spread = {item: list(counts) for item, counts in result.spread.items()}
-    data: bytes = msgpack.packb({"t": result.totals, "s": spread, "v": result.voters})
+    raw: dict[str, object] = {"t": result.totals, "s": spread, "v": result.voters}
+    if result.named:
+        raw["n"] = {item: [list(pair) for pair in pairs] for item, pairs in result.named.items()}
+    data: bytes = msgpack.packb(raw)
     return data
 
 
 def unpack_tally(data: bytes) -> Tally:
     """Read the stored form."""
     raw = msgpack.unpackb(data)
-    return Tally(dict(raw["t"]), {k: tuple(v) for k, v in raw["s"].items()}, int(raw["v"]))
+    named = {
+        item: tuple((str(voter), int(amount)) for voter, amount in pairs)
+        for item, pairs in raw.get("n", {}).items()
+    }
+    spread = {k: tuple(v) for k, v in raw["s"].items()}
+    return Tally(dict(raw["t"]), spread, int(raw["v"]), named)

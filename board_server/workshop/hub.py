@@ -140,6 +140,13 @@ def _room_of(peer: Peer) -> str | None:
     return None
 
 
+class _FacilitatorNames(dict[str, str]):
+    """Participant names by id; a facilitator voter ("facilitator:…") is "Facilitator"."""
+
+    def __missing__(self, key: str) -> str:
+        return "Facilitator" if key.startswith("facilitator:") else "Someone who left"
+
+
 def _audit_dict(entry: AuditEntry) -> dict[str, Any]:
     return {
         "at": entry.at, "actor": entry.actor, "actor_id": entry.actor_id,
@@ -593,7 +600,9 @@ class CommandHub:
         if cmd == "vote.results":
             if vote is None or vote.state != "revealed":
                 raise BoardError("conflict", "The results are not revealed yet.")
-            return results(target, vote, await self._tally(workshop.id, vote))
+            hide = session.role is Role.OBSERVER or vote.anonymous
+            names = None if hide else await self._names(workshop.id)
+            return results(target, vote, await self._tally(workshop.id, vote), names)
         if session.role is Role.FACILITATOR and (vote is None or not vote.facilitator):
             voter = None
         if voter is None:
@@ -629,21 +638,36 @@ class CommandHub:
         (idempotent: a vote closed before returns its tally again)."""
         for vote in control.votes.values():
             if vote.state != "open":
-                await self._store.close_vote(VoteKey(workshop_id, vote.id), vote.mode)
+                key = VoteKey(workshop_id, vote.id)
+                await self._store.close_vote(key, vote.mode, named=not vote.anonymous)
 
     async def _tally(self, workshop_id: str, vote: VoteSession) -> Tally:
         """A vote past "open": its tally, closing it in the store first if the
         close that the control state records did not reach the store."""
         key = VoteKey(workshop_id, vote.id)
-        return await self._store.get_tally(key) or await self._store.close_vote(key, vote.mode)
+        named = not vote.anonymous
+        return await self._store.get_tally(key) or await self._store.close_vote(
+            key, vote.mode, named=named
+        )
+
+    async def _names(self, workshop_id: str) -> dict[str, str]:
+        """Who a named vote's voter ids are: participants by name; a
+        facilitator who voted as "Facilitator"."""
+        names = {p.id: p.name for p in await self._store.list_participants(workshop_id)}
+        return _FacilitatorNames(names)
 
     async def _push_results(self, workshop_id: str, room_id: str, vote: VoteSession) -> None:
-        """A revealed vote's ranked results, to everyone who sees the room."""
+        """A revealed vote's ranked results, to everyone who sees the room; a
+        named vote's names to all of them but observers."""
         tally = await self._tally(workshop_id, vote)
-        frame = Frame(encode_push("vote.results", results(room_id, vote, tally)))
+        names = await self._names(workshop_id) if tally.named else None
+        named = Frame(encode_push("vote.results", results(room_id, vote, tally, names)))
+        plain = (
+            Frame(encode_push("vote.results", results(room_id, vote, tally))) if names else named
+        )
         for peer, scope in self._live_listeners(workshop_id).items():
             if scope is None or scope == room_id:
-                peer.send(frame)
+                peer.send(plain if peer.session.role is Role.OBSERVER else named)
 
     def _progress_soon(self, workshop_id: str, room_id: str) -> None:
         if (workshop_id, room_id) in self._progress_due:

@@ -3,6 +3,7 @@ and a closed vote's ranked results. Pure; the hub does the I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from board_server.errors import BoardError
@@ -40,10 +41,14 @@ def refusal(code: str) -> BoardError:
     return BoardError(wire, REFUSALS.get(code, "The vote did not take that."))
 
 
-def results(room_id: str, vote: VoteSession, tally: Tally) -> dict[str, Any]:
+def results(
+    room_id: str, vote: VoteSession, tally: Tally, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The ranked results as pushed after reveal: the most given first (on
     the scale, the highest mean), then the item id; with the spread of
-    scores on the scale, so that a split room shows as a split."""
+    scores on the scale, so that a split room shows as a split. A named
+    vote's entries say who gave what (``by``) when ``names`` maps voter ids
+    to names; never for an anonymous vote, whose tally names nobody."""
     ranked: list[dict[str, Any]] = []
     for item, total in tally.totals.items():
         entry: dict[str, Any] = {"item": item, "total": total}
@@ -52,6 +57,10 @@ def results(room_id: str, vote: VoteSession, tally: Tally) -> dict[str, Any]:
             people = sum(counts)
             entry["spread"] = list(counts)
             entry["mean"] = round(total / people, 2) if people else None
+        if names is not None and not vote.anonymous:
+            given = [{"name": names[voter], "amount": amount}
+                     for voter, amount in tally.named.get(item, ())]  # fmt: skip
+            entry["by"] = sorted(given, key=lambda g: (-g["amount"], g["name"]))
         ranked.append(entry)
     key = "mean" if vote.mode == "scale" else "total"
     ranked.sort(key=lambda e: (-(e[key] or 0), e["item"]))

@@ -220,3 +220,40 @@ async def test_a_facilitator_votes_only_when_the_vote_says_so(
     await ok(facilitator, "vote.reveal", {"room": "r1"})
     shown = await ann.wait_push("vote.results")
     assert (shown["voters"], shown["ranked"]) == (1, [{"item": "n1", "total": 2, "rank": 1}])
+
+
+async def test_a_named_vote_shows_who_gave_what_to_all_but_observers(
+    server: RunningServer, workshop: dict[str, Any], open_channel: Open
+) -> None:
+    facilitator = await open_channel(workshop["facilitator_token"])
+    ann = await open_channel(await seat(server, workshop, "Ann", "r1"), "r1")
+    bob = await open_channel(await seat(server, workshop, "Bob", "r1"), "r1")
+    viewer = await open_channel(await server.role_token(workshop, "viewer"), "r1")
+    observer = await open_channel(
+        await server.role_token(workshop, "observer"), "r1", capture=True
+    )
+    args = {"mode": "dots", "room": "r1", "anonymous": False, "facilitator": True}
+    await ok(facilitator, "vote.open", args)
+    await ann.wait_push("state", lambda s: s["rooms"]["r1"]["vote"] is not None)
+    await add_notes(ann, "n1", "n2")
+    await ok(ann, "vote.cast", {"item": "n1", "amount": 2})
+    await ok(bob, "vote.cast", {"item": "n1", "amount": 1})
+    await ok(bob, "vote.cast", {"item": "n2", "amount": 2})
+    await ok(facilitator, "vote.cast", {"item": "n2", "amount": 1, "room": "r1"})
+    await ok(facilitator, "vote.reveal", {"room": "r1"})
+
+    by = {
+        "n1": [{"name": "Ann", "amount": 2}, {"name": "Bob", "amount": 1}],
+        "n2": [{"name": "Bob", "amount": 2}, {"name": "Facilitator", "amount": 1}],
+    }
+    for client in (ann, bob, viewer, facilitator):
+        shown = await client.wait_push("vote.results")
+        assert {e["item"]: e["by"] for e in shown["ranked"]} == by
+        asked = await ok(client, "vote.results", {"room": "r1"})
+        assert {e["item"]: e["by"] for e in asked["ranked"]} == by
+    pushed = await observer.wait_push("vote.results")
+    assert [e.get("by") for e in pushed["ranked"]] == [None, None]
+    assert [e.get("by") for e in (await ok(observer, "vote.results"))["ranked"]] == [None, None]
+    # Not a byte of a name reached the observer.
+    assert observer.received is not None
+    assert [f for f in observer.received if b"Ann" in f or b"Bob" in f] == []

@@ -902,6 +902,22 @@ async def test_closing_keeps_the_tally_and_forgets_who_gave_what(store: Store) -
     assert await store.get_tally(VOTE) == expected
 
 
+async def test_a_named_vote_keeps_who_gave_what_after_closing(
+    store: Store, open_store: OpenStore
+) -> None:
+    await casts(store, "p2", [("b", 1), ("a", 1)])
+    await casts(store, "facilitator:f1", [("a", 2)])
+    await casts(store, "p1", [("a", 1), ("b", 1), ("b", -1)])
+    expected = Tally(
+        {"a": 4, "b": 1}, {}, 3,
+        {"a": (("facilitator:f1", 2), ("p1", 1), ("p2", 1)), "b": (("p2", 1),)},
+    )  # fmt: skip
+    assert await store.close_vote(VOTE, "dots", named=True) == expected
+    assert await store.close_vote(VOTE, "dots", named=True) == expected
+    await store.close()
+    assert await (await open_store()).get_tally(VOTE) == expected
+
+
 async def test_a_dots_tally_has_no_spread(store: Store) -> None:
     await casts(store, "p1", [("a", 2), ("b", 1)])
     await casts(store, "p2", [("b", 1)])
