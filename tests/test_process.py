@@ -317,7 +317,21 @@ EXPECTED_TABLE_1 = """\
 """
 
 EXPECTED_CSV = [
-    ["room", "kind", "id", "text", "cluster", "from", "to", "polarity", "delay"],
+    [
+        "room",
+        "kind",
+        "id",
+        "text",
+        "cluster",
+        "from",
+        "to",
+        "polarity",
+        "delay",
+        "first step",
+        "who",
+        "by when",
+        "needs",
+    ],
     ["Table 1", "note", "n1", "Too few buses", "Transport"],
     ["Table 1", "note", "n2", "Fear of going out", ""],
     ["Table 1", "note", "n3", "🚌 only one an hour", ""],

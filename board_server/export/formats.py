@@ -49,6 +49,7 @@ def to_json(workshop: Workshop, rooms: list[RoomOutcome]) -> str:
                     for loop in room.loops
                 ],
                 "votes": room.votes,
+                "actions": room.actions,
             }
             for room in rooms
         ],
@@ -57,7 +58,8 @@ def to_json(workshop: Workshop, rooms: list[RoomOutcome]) -> str:
 
 
 def to_markdown(workshop: Workshop, rooms: list[RoomOutcome]) -> str:
-    """A readable report: clusters and notes, factors, links and loops per room."""
+    """A readable report per room: clusters and notes, factors, links and
+    loops, votes, and the action cards."""
     lines = [f"# {workshop.title}", ""]
     for room in rooms:
         lines += [f"## {room.room_name}", ""]
@@ -97,6 +99,8 @@ def to_markdown(workshop: Workshop, rooms: list[RoomOutcome]) -> str:
             lines.append("")
         for number, vote in enumerate(room.votes, start=1):
             lines += _vote_lines(number, vote)
+        if room.actions:
+            lines += _action_lines(room.actions)
     return "\n".join(lines)
 
 
@@ -118,11 +122,38 @@ def _vote_lines(number: int, vote: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+_ACTION_LABELS = (
+    ("First step (within 48 hours)", "step"),
+    ("Who", "who"),
+    ("By when", "when"),
+    ("Needs", "cost"),
+)
+
+
+def _one_line(words: str) -> str:
+    """Words typed over several lines, as one line of a list."""
+    return " ".join(words.split())
+
+
+def _action_lines(actions: list[dict[str, Any]]) -> list[str]:
+    """Each card as a numbered idea with its first step, who, when and needs."""
+    lines = ["### Actions", ""]
+    for number, card in enumerate(actions, start=1):
+        lines.append(f"{number}. **{_one_line(card['idea']) or '(no idea written yet)'}**")
+        for label, key in _ACTION_LABELS:
+            lines.append(f"   - {label}: {_one_line(card[key]) or '(not written yet)'}")
+    return [*lines, ""]
+
+
 def to_csv(workshop: Workshop, rooms: list[RoomOutcome]) -> str:
-    """One row per note, factor, link and loop, for analysis in a spreadsheet."""
+    """One row per note, factor, link, loop and action card, for analysis in a
+    spreadsheet; an action's idea is its text, its other fields the last columns."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["room", "kind", "id", "text", "cluster", "from", "to", "polarity", "delay"])
+    writer.writerow(
+        ["room", "kind", "id", "text", "cluster", "from", "to", "polarity", "delay",
+         "first step", "who", "by when", "needs"]
+    )  # fmt: skip
     for room in rooms:
         titles = {cluster["id"]: cluster["title"] for cluster in room.clusters}
         labels = _labels(room)
@@ -144,5 +175,10 @@ def to_csv(workshop: Workshop, rooms: list[RoomOutcome]) -> str:
             writer.writerow(
                 [room.room_name, f"loop {loop.kind}", f"loop{index}", path, "", "", "",
                  loop.kind, "yes" if loop.delayed else "no"]
+            )  # fmt: skip
+        for card in room.actions:
+            writer.writerow(
+                [room.room_name, "action", card["id"], card["idea"], "", "", "", "", "",
+                 card["step"], card["who"], card["when"], card["cost"]]
             )  # fmt: skip
     return out.getvalue()

@@ -9,10 +9,15 @@ from pycrdt import Doc, Map
 
 from board_server.workshop.loops import Link, Loop, find_loops
 
+ACTION_FIELDS = ("idea", "step", "who", "when", "cost")
+"""An action card's words (docs/schema.md): the idea, the first step within
+48 hours, who takes it (a role), by when, and what it needs."""
+
 
 @dataclass
 class RoomOutcome:
-    """What one room produced: notes by cluster, the system map and its loops."""
+    """What one room produced: notes by cluster, the system map and its loops,
+    votes, and the action cards."""
 
     room_id: str
     room_name: str
@@ -24,6 +29,9 @@ class RoomOutcome:
     votes: list[dict[str, Any]] = field(default_factory=list)
     """Closed votes' ranked results (workshop/voting.results), oldest first;
     each item has a ``label``: its note's text or its group's title."""
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    """Action cards in created order, then id: ``id``, the ``ACTION_FIELDS``
+    as plain strings, and ``note``, the id of the note it was made from or ""."""
 
 
 def _entries(doc: Doc[Any], name: str) -> dict[str, dict[str, Any]]:
@@ -80,6 +88,9 @@ def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
         )
         links.append(Link(link_id, source, target, polarity, delay))
     outcome.loops = find_loops(links)
+    for card_id, card in _by_created(_entries(doc, "actions")):
+        words = {key: str(card.get(key) or "").strip() for key in ACTION_FIELDS}
+        outcome.actions.append({"id": card_id, **words, "note": str(card.get("note") or "")})
     return outcome
 
 

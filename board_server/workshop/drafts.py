@@ -33,8 +33,9 @@ MAX_DRAFTS = 100
 """Waiting drafts per person."""
 SKETCH_W, SKETCH_H = 220, 110
 
-# As the tablets draw them (client/src/notes.js, clusters.js, placement.js).
+# As the tablets draw them (client/src/notes.js, clusters.js, actions.js, placement.js).
 NOTE_W = NOTE_H = 220
+CARD_W, CARD_H = 300, 380
 GAP = 16
 FRAME_PAD = 16
 FRAME_TITLE = 56
@@ -140,17 +141,22 @@ def is_empty(body: Mapping[str, Any]) -> bool:
     return body.get("kind", "text") == "text" and not str(body.get("text", "")).strip()
 
 
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else 0.0
+
+
 def _boxes(doc: Doc[Any]) -> list[Box]:
-    """Every note, and every group's frame, as the tablets draw them."""
+    """Every note, action card and group frame, as the tablets draw them."""
     notes = doc.get("notes", type=Map)
     boxes: list[Box] = []
+    for card in doc.get("actions", type=Map).values():
+        if isinstance(card, Map):
+            boxes.append((_number(card.get("x")), _number(card.get("y")), CARD_W, CARD_H))
     members: dict[str, list[tuple[float, float]]] = {}
     for note in notes.values():
         if not isinstance(note, Map):
             continue
-        x, y = note.get("x"), note.get("y")
-        x = float(x) if isinstance(x, (int, float)) and math.isfinite(x) else 0.0
-        y = float(y) if isinstance(y, (int, float)) and math.isfinite(y) else 0.0
+        x, y = _number(note.get("x")), _number(note.get("y"))
         boxes.append((x, y, NOTE_W, NOTE_H))
         cluster = note.get("cluster")
         if isinstance(cluster, str) and cluster:

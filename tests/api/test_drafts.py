@@ -220,6 +220,9 @@ async def test_revealed_notes_cover_nothing_on_the_board(
     with ann.doc.transaction():
         for i, (x, y, cluster) in enumerate([(16, 16, ""), (500, 300, "c1"), (740, 300, "c1")]):
             notes[f"n{i}"] = Map({"text": Text(f"n{i}"), "x": x, "y": y, "cluster": cluster})
+        ann.doc.get("actions", type=Map)["a1"] = Map(
+            {"idea": Text("An action"), "x": 100, "y": 500}
+        )
     await ok(facilitator, "private.set", {"on": True, "room": "r1"})
     assert (await ok(ann, "state"))["state"]["rooms"]["r1"]["private"]
     for i in range(9):
@@ -230,7 +233,8 @@ async def test_revealed_notes_cover_nothing_on_the_board(
         (float(n["x"]), float(n["y"]), 220.0, 220.0) for n in notes.values() if n.get("placed")
     ]
     # The group's frame: its notes, padded, with its title above.
-    taken = [(16.0, 16.0, 220.0, 220.0), (484.0, 228.0, 492.0, 308.0)]
+    # And the action card, 300 by 380.
+    taken = [(16.0, 16.0, 220.0, 220.0), (484.0, 228.0, 492.0, 308.0), (100.0, 500.0, 300.0, 380.0)]
 
     def apart(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
         return (
