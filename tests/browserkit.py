@@ -6,11 +6,16 @@ tests/conftest.py, so every browser test file shares it.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from conftest import RunningServer
 from playwright.async_api import Browser, Page, expect
+
+from board_server.client import BoardClient
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -118,3 +123,17 @@ async def open_wall(browser: Browser, server: RunningServer, workshop: dict[str,
     await wall.goto(f"{server.http_url}/wall#workshop={workshop['id']}&token={token}")
     await expect(wall.locator("#connection")).to_have_text("Online")
     return wall
+
+
+@asynccontextmanager
+async def facilitating(
+    server: RunningServer, workshop: dict[str, Any]
+) -> AsyncIterator[BoardClient]:
+    """The facilitator's command channel, said hello."""
+    client = BoardClient(
+        server.http_url, workshop["id"], None, workshop["facilitator_token"], commands=True
+    )
+    async with client:
+        async with asyncio.timeout(10):
+            await client.said_hello.wait()
+        yield client

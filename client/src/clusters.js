@@ -234,7 +234,7 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 },
   function showAccess(entry) {
     const open = mayGroup();
     entry.title.readOnly = !open;
-    entry.title.placeholder = open ? "Name this group" : "";
+    entry.title.placeholder = open ? "Name this group" : "Unnamed group";
     if (entry.handle) entry.handle.hidden = !open;
   }
 

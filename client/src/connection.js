@@ -9,7 +9,7 @@ import { CommandChannel, attachToProvider } from "./channel.js";
 import { Emitter } from "./emitter.js";
 
 /** What a phase can open on the tablets (docs/protocol.md). */
-export const ACTIONS = ["notes", "groups", "map", "vote"];
+export const ACTIONS = ["notes", "groups", "map", "vote", "gallery", "plan"];
 export const SESSION_KEY = "board.session";
 /** Everything this device keeps about the person: the session, the seat to rejoin, the name. */
 export const PERSON_KEYS = [SESSION_KEY, "board.rejoin", "board.name"];
@@ -68,10 +68,12 @@ class RoomBoard {
 
 /**
  * Events: "board" (the board on screen changed: own room, another room in
- * the spotlight, or a new room after a move), "state" (the workshop state),
- * "access" (some canWrite answer changed), "people" (who is online: names
- * and rooms, from the server), "status" ({status}: the own
- * socket), "refused" ({code, reason}), "moved" ({room, name}), "removed".
+ * the spotlight or visited in a gallery walk, or a new room after a move),
+ * "state" (the workshop state), "access" (some canWrite answer changed),
+ * "people" (who is online: names and rooms, from the server), "status"
+ * ({status}: the own socket), "refused" ({code, reason}), "moved" ({room,
+ * name}), "removed", "visit-ended" (the gallery walk ended during a visit:
+ * the own board is back).
  */
 export class Connection extends Emitter {
   constructor(session) {
@@ -80,7 +82,11 @@ export class Connection extends Emitter {
     this.readOnly = session.role === "viewer" || session.role === "observer";
     this.channel = new CommandChannel();
     this.own = null;
+    // Another room's board on screen, read only: the spotlight's, or the
+    // one this person chose (`visiting`) in its room's gallery walk.
     this.spot = null;
+    this.visiting = null;
+    this.walkOverAt = null; // the state version a closed visit showed to be out of date
     this.detach = () => {};
     this.stopped = false;
     this.accessKey = "";
@@ -133,12 +139,25 @@ export class Connection extends Emitter {
     return this.own?.local ?? null;
   }
 
-  /** The board on screen: {doc, provider, readOnly, spotlight: {room, name} | null}. */
+  /**
+   * The board on screen: {doc, provider, readOnly, spotlight, visiting}, the
+   * last two {room, name} when another room is shown (at most one of them).
+   */
   get shown() {
     const board = this.spot || this.own;
     if (!board) return null;
-    const spotlight = this.spot ? { room: this.spot.room, name: this.state?.spotlight?.name || this.spot.room } : null;
-    return { doc: board.doc, provider: board.provider, readOnly: board.readOnly, spotlight };
+    const room = this.spot?.room;
+    const visited = this.gallery.find((entry) => entry.room === room);
+    const spotlight = room && !this.visiting ? { room, name: this.state?.spotlight?.name || room } : null;
+    const visiting = room && this.visiting ? { room, name: visited?.name || room } : null;
+    return { doc: board.doc, provider: board.provider, readOnly: board.readOnly, spotlight, visiting };
+  }
+
+  /** The rooms this tablet may visit now, in its room's gallery walk: [{room, name}]. */
+  get gallery() {
+    const gallery = this.state?.gallery;
+    if (!Array.isArray(gallery) || this.state.version === this.walkOverAt) return [];
+    return gallery;
   }
 
   /** The latest workshop state (docs/protocol.md), or null before the first hello. */
@@ -165,8 +184,8 @@ export class Connection extends Emitter {
 
   /**
    * May this device write `action` ("notes", "groups", "map", "vote") now?
-   * Never for a read-only role, a locked room, while another room is in the
-   * spotlight, or when the phase does not open it.
+   * Never for a read-only role, a locked room, while another room is shown
+   * (the spotlight, a gallery walk's visit), or when the phase does not open it.
    */
   canWrite(action) {
     if (this.readOnly || this.stopped || this.spot) return false;
@@ -189,20 +208,58 @@ export class Connection extends Emitter {
 
   onState() {
     if (this.stopped) return;
-    this.followSpotlight();
+    this.followAway();
     this.emit("state", this.state);
     this.checkAccess();
   }
 
-  /** A participant's tablet shows a room in the spotlight, read only, while it lasts. */
-  followSpotlight() {
-    const spotlight = this.state?.spotlight;
-    const room = this.session.role === "participant" && spotlight && spotlight.room !== this.session.room.id
-      ? spotlight.room : null;
-    if ((this.spot?.room ?? null) === room) return;
-    this.spot?.destroy();
-    this.spot = room ? new RoomBoard(this.session, room, { readOnly: true, keepLocal: false }) : null;
+  /** Visit another room's board, read only, while this room's gallery walk lasts; null comes back. */
+  visit(room) {
+    if (this.stopped) return;
+    this.visiting = this.gallery.some((entry) => entry.room === room) ? room : null;
+    this.followAway();
+    this.checkAccess();
+  }
+
+  /**
+   * A participant's tablet shows the room in the spotlight while it lasts,
+   * else the room it visits while the gallery walk lasts, read only.
+   */
+  followAway() {
+    const spotlight = this.session.role === "participant" ? this.state?.spotlight : null;
+    let ended = false;
+    // The spotlight takes over a visit, and leaves the tablet at home after.
+    if (this.visiting && (spotlight || !this.gallery.some((entry) => entry.room === this.visiting))) {
+      ended = !spotlight;
+      this.visiting = null;
+    }
+    const room = spotlight ? (spotlight.room !== this.session.room.id ? spotlight.room : null) : this.visiting;
+    if ((this.spot?.room ?? null) !== room) {
+      this.spot?.destroy();
+      this.spot = room ? this.openAway(room) : null;
+      this.emit("board", this.shown);
+    }
+    if (ended) this.emit("visit-ended");
+  }
+
+  openAway(room) {
+    const board = new RoomBoard(this.session, room, { readOnly: true, keepLocal: false });
+    board.provider.on("closed", () => this.afterThisMessage(() => this.visitClosed(board)));
+    return board;
+  }
+
+  // The server ended a visit (4403: the walk is over, maybe before its state
+  // push came): home, never a retry. A spotlight's end comes with the state.
+  visitClosed(board) {
+    if (board !== this.spot || !this.visiting) return;
+    // The walk is over, whatever the state in hand says, until a newer one.
+    this.walkOverAt = this.state?.version ?? null;
+    this.visiting = null;
+    this.spot.destroy();
+    this.spot = null;
     this.emit("board", this.shown);
+    this.checkAccess();
+    this.emit("visit-ended");
   }
 
   // A push that ends this socket is acted on once y-websocket is done with
@@ -222,6 +279,7 @@ export class Connection extends Emitter {
     this.close({ forget: true });
     this.spot?.destroy();
     this.spot = null;
+    this.visiting = null;
     this.open();
     this.emit("board", this.shown);
     this.emit("moved", this.session.room);
@@ -235,6 +293,7 @@ export class Connection extends Emitter {
     this.close({ forget: true });
     this.spot?.destroy();
     this.spot = null;
+    this.visiting = null;
     // A shared tablet passes to the next person: nothing of this one stays.
     for (const key of PERSON_KEYS) localStorage.removeItem(key);
     this.emit("removed");

@@ -18,6 +18,8 @@ import { presenceList } from "./presence.js";
 import { stoppedScreen, workshopStrip } from "./workshopstrip.js";
 import { tabletVoting } from "./voting.js";
 import { tabletDrafts } from "./drafts.js";
+import { galleryWalk } from "./gallery.js";
+import { buildonLane } from "./buildons.js";
 
 const STATUS_TEXT = {
   connected: "Online",
@@ -157,7 +159,7 @@ function start() {
     if (outline.hidden || outlineFrame) return;
     outlineFrame = requestAnimationFrame(() => {
       outlineFrame = 0;
-      if (board) updateOutline(latest, board.clusters.groups(latest), board.hidden.current());
+      if (board) updateOutline(latest, board.clusters.groups(latest), board.hidden.current(), board.actions.ordered());
     });
   };
   const onNotes = (ordered, { content }) => {
@@ -172,7 +174,10 @@ function start() {
     notes: ["add-note", "add-picture", "add-sketch"].map((id) => document.getElementById(id)),
     move: [document.getElementById("tidy")],
     map: [document.getElementById("add-factor")],
+    plan: [document.getElementById("add-action")],
   };
+  // New action cards only while the phase asks for them, never with no phase.
+  const planning = () => Boolean(connection.phase) && can("plan");
   // In private time a new note is a draft only its writer sees (drafts.js).
   const drafts = tabletDrafts(connection, toast);
   const addNote = (what) => (drafts.active() ? drafts.add(what) : board?.notes.add(what));
@@ -180,7 +185,8 @@ function start() {
     for (const button of Object.values(buttons).flat()) button.remove();
     for (const id of ["undo", "redo"]) document.getElementById(id).remove();
   } else {
-    document.getElementById("tidy").addEventListener("click", () => board?.clusters.tidy());
+    document.getElementById("tidy").addEventListener("click", () => board?.tidy());
+    document.getElementById("add-action").addEventListener("click", () => board?.actions.add());
     document.getElementById("add-note").addEventListener("click", () => addNote());
     document.getElementById("add-factor").addEventListener("click", () => board?.map.addFactor());
     picturePicker(document.getElementById("add-picture"), (picture) => addNote(picture));
@@ -197,6 +203,7 @@ function start() {
       for (const button of buttons.notes) button.hidden = !open.notes;
       buttons.move[0].hidden = !(open.notes || open.groups);
       buttons.map[0].hidden = !open.map;
+      buttons.plan[0].hidden = !planning();
       for (const dialog of document.querySelectorAll("#pictures, #sketch")) if (!open.notes) dialog.close();
     }
     board?.applyAccess();
@@ -207,6 +214,9 @@ function start() {
   // Who is here: this table's people, also while another table is shown.
   presenceList(document.getElementById("presence"), connection);
   const voting = tabletVoting(connection, toast);
+  // The gallery walk: other tables' boards, read only, and the build-ons left here.
+  galleryWalk(connection, toast);
+  buildonLane(connection);
   function showBoard(shown) {
     board?.destroy();
     board = null;
@@ -219,6 +229,8 @@ function start() {
       say: announce,
       onNotes,
       onHidden: refreshOutline,
+      planning,
+      onActions: refreshOutline,
     });
     applyAccess();
     refreshOutline();
@@ -232,6 +244,8 @@ function start() {
     const phase = connection.phase;
     if (phase === phaseShown || phase?.id === phaseShown?.id) return;
     phaseShown = phase;
+    // Whether the phase asks for action cards may change with no change of access.
+    applyAccess();
     const open = phase?.open || [];
     if (open.includes("map") && !open.includes("notes") && !open.includes("groups")) showMode(true);
     else if (!open.includes("map") && (open.includes("notes") || open.includes("groups"))) showMode(false);

@@ -43,8 +43,11 @@ export function moreMenu() {
     if (menu.hidden) open(true, { focus: event.detail === 0 });
     else close();
   });
+  // The keyboard goes back to More, unless the button sent it somewhere
+  // (Add action: the new card's first field).
   menu.addEventListener("click", (event) => {
-    if (event.target instanceof Element && event.target.closest("button")) close({ focus: true });
+    if (!(event.target instanceof Element && event.target.closest("button"))) return;
+    close({ focus: document.activeElement === document.body });
   });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !menu.hidden) close({ focus: true });

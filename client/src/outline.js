@@ -1,7 +1,8 @@
-// The outline: clusters and their notes as plain text, for screen readers
-// and facilitators.
+// The outline: clusters and their notes, then the action cards, as plain
+// text, for screen readers and facilitators.
 import { el } from "./dom.js";
 import { pictureName } from "./notes.js";
+import { cardFields } from "./actions.js";
 
 // What hides a hidden note (see untangle.js hiddenNotes), in plain words.
 const HIDDEN_BY = {
@@ -19,16 +20,33 @@ function noteItem([id, note], index, hidden) {
   return item;
 }
 
-/** update(ordered, groups, hidden): hidden maps a note id to what hides it. */
+// An action card as its fields in plain text; an empty field says so.
+function cardItem([, card], index) {
+  const fields = cardFields(card).map(([label, words]) =>
+    el("li", {}, el("strong", {}, `${label}:`), " ", words || el("em", {}, "(not written yet)")));
+  return el("li", { class: "outline-action" }, el("h4", {}, `Action ${index + 1}`), el("ul", {}, ...fields));
+}
+
+/**
+ * update(ordered, groups, hidden, cards): hidden maps a note id to what
+ * hides it; cards are the action cards as [id, Y.Map] pairs.
+ */
 export function outlinePanel(panel, list) {
-  return function update(ordered, { clustered, loose }, hidden = new Map()) {
+  const cardList = el("ul", { class: "outline-action-list" });
+  const actions = el("section", { class: "outline-actions", "aria-label": "Actions", hidden: "" },
+    el("h3", {}, "Actions"), cardList);
+  list.after(actions);
+  return function update(ordered, { clustered, loose }, hidden = new Map(), cards = []) {
     const item = (pair, index) => noteItem(pair, index, hidden);
     const items = clustered.map(([title, inside]) =>
       el("li", { class: "outline-cluster" }, el("strong", {}, title), el("ul", {}, ...inside.map(item))),
     );
     items.push(...loose.map(item));
     list.replaceChildren(...items);
+    cardList.replaceChildren(...cards.map(cardItem));
+    actions.hidden = !cards.length;
+    const counted = cards.length ? `, ${cards.length} ${cards.length === 1 ? "action" : "actions"}` : "";
     panel.querySelector(".outline-count").textContent =
-      `${ordered.length} ${ordered.length === 1 ? "note" : "notes"}`;
+      `${ordered.length} ${ordered.length === 1 ? "note" : "notes"}${counted}`;
   };
 }

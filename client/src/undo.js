@@ -9,6 +9,7 @@ const SCOPES = {
   notes: ["notes", "clusters"],
   groups: ["notes", "clusters"],
   map: ["nodes", "links"],
+  plan: ["actions"],
 };
 
 /** Wires the Undo and Redo buttons once; returns scope(doc, can) to call on every change. */

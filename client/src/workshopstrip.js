@@ -8,13 +8,17 @@ import { announce } from "./notice.js";
 
 /** The agenda's icons (docs/protocol.md) as pictures with no words of their own. */
 export const PHASE_ICONS = {
-  wave: "👋", bulb: "💡", groups: "🗂️", map: "🔁", vote: "🗳️", mirror: "🪞", coffee: "☕", star: "⭐",
+  wave: "👋", bulb: "💡", groups: "🗂️", map: "🔁", vote: "🗳️", walk: "🚶", clipboard: "📋", mirror: "🪞",
+  coffee: "☕", star: "⭐",
 };
 
 export const LOCKED_TEXT = "Your table is paused by the facilitator";
 
 // What each open action lets people do, said the way they would say it.
-const DOING = { notes: "write ideas", groups: "make groups", map: "build the map", vote: "vote" };
+const DOING = {
+  notes: "write ideas", groups: "make groups", map: "build the map", vote: "vote",
+  gallery: "visit the other tables", plan: "plan actions",
+};
 
 /** "You can write ideas and make groups", or "Look and listen" when nothing is open. */
 export function doingText(open) {

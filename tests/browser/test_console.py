@@ -347,11 +347,14 @@ async def test_a_vote_starts_shows_who_has_not_voted_and_reveals_from_the_consol
         await console.get_by_label("Dots each").fill("2")
         await console.get_by_label("Dots each").dispatch_event("change")
         await expect(console.get_by_label("Most on one idea")).to_have_value("2")
+        await console.get_by_label("Named vote: everyone sees who voted for what").check()
         await console.get_by_role("button", name="Start the vote").click()
         await expect(red).to_have_text("Red table — Dots: voting now; nobody has voted yet")
         await ann.wait_push("state", lambda s: s["rooms"]["r1"]["vote"] is not None)
         vote = (await ann.request("state"))["result"]["state"]["rooms"]["r1"]["vote"]
-        assert (vote["mode"], vote["budget"], vote["cap"]) == ("dots", 2, 2)
+        assert (vote["mode"], vote["budget"], vote["cap"], vote["anonymous"]) == (
+            "dots", 2, 2, False
+        )  # fmt: skip
 
         ann.doc.get("notes", type=Map)["n1"] = Map({"text": "More buses", "kind": "text"})
         reply = await ann.request("vote.cast", {"item": "n1", "amount": 2})
@@ -371,7 +374,9 @@ async def test_a_vote_starts_shows_who_has_not_voted_and_reveals_from_the_consol
         )
         await expect(console.get_by_role("button", name="Reveal results")).to_be_disabled()
         shown = await ann.wait_push("vote.results")
-        assert shown["ranked"] == [{"item": "n1", "total": 2, "rank": 1}]
+        assert shown["ranked"] == [
+            {"item": "n1", "total": 2, "rank": 1, "by": [{"name": "Ann", "amount": 2}]}
+        ]
     finally:
         for client in tablets:
             await client.close()

@@ -170,7 +170,7 @@ async def test_a_whole_round_from_the_console(browser: Browser, server: RunningS
         strip = tablets[name].get_by_role("region", name="What to do now")
         await expect(strip.locator(".prompt-text")).to_have_text(PROMPTS[room])
         await expect(strip.locator(".phase")).to_have_text(
-            re.compile(r"Ideas\s*Step 2 of 6\s*You can write ideas")
+            re.compile(r"Ideas\s*Step 2 of 8\s*You can write ideas")
         )
         await expect(strip.get_by_role("timer")).to_have_text(
             re.compile(r"Time left\s*(1:[0-5]\d|2:00)")

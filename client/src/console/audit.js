@@ -17,6 +17,11 @@ const ACTION_WORDS = {
   "participant.move": "Person moved",
   "rooms.shuffle": "Shuffled",
   "participant.remove": "Person removed",
+  "vote.open": "Vote started",
+  "vote.close": "Voting closed",
+  "vote.reveal": "Results revealed",
+  "private.set": "Private mode",
+  "private.reveal": "Private notes revealed",
 };
 
 export function auditPanel({ send, getState }) {

@@ -8,6 +8,8 @@ export const ICONS = [
   ["map", "🔁", "Map"],
   ["vote", "🗳️", "Vote"],
   ["mirror", "🪞", "Mirror"],
+  ["walk", "🚶", "Walk"],
+  ["clipboard", "📋", "Clipboard"],
   ["coffee", "☕", "Coffee"],
   ["star", "⭐", "Star"],
 ];
@@ -18,6 +20,8 @@ export const ACTIONS = [
   ["groups", "Groups"],
   ["map", "Map"],
   ["vote", "Vote"],
+  ["gallery", "Gallery walk"],
+  ["plan", "Action cards"],
 ];
 
 /** The picture of a phase icon, or a plain dot for an unknown one. */

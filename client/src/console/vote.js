@@ -40,7 +40,7 @@ export function votePanel({ send, scope }) {
 
   $("vote-open").addEventListener("click", () => {
     const mode = picked("vote-mode");
-    const args = { mode, items: picked("vote-items"), ...scope.args() };
+    const args = { mode, items: picked("vote-items"), anonymous: !$("vote-named").checked, ...scope.args() };
     if (mode === "dots") Object.assign(args, { budget: whole($("vote-budget"), 3), cap: whole($("vote-cap"), 3) });
     if (mode === "budget") Object.assign(args, { budget: whole($("vote-total"), 100), unit: $("vote-unit").value.trim() });
     const where = latest ? scope.words(latest) : "every room";

@@ -6,10 +6,12 @@ import { WebsocketProvider } from "y-websocket";
 import { el } from "../dom.js";
 import { noteLayer, orderedNotes } from "../notes.js";
 import { clusterLayer } from "../clusters.js";
+import { actionLayer } from "../actions.js";
 import { mapLayer, FACTOR_W, FACTOR_H, OVERVIEW_BELOW } from "../map.js";
 import { boundsOf, fitView } from "./layout.js";
 import { formatClock, STATE_WORDS, timerNow } from "../console/clock.js";
 import { phaseOf, iconOf } from "../console/phases.js";
+import { amountWords, itemName, spreadShort } from "../voteitems.js";
 
 const GRID_MAX_SCALE = 1.5;
 const FOCUSED_MAX_SCALE = 2;
@@ -51,6 +53,7 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     notes: el("span", { class: "count" }),
     groups: el("span", { class: "count" }),
     factors: el("span", { class: "count" }),
+    actions: el("span", { class: "count", hidden: "" }),
   };
   const timer = el("span", { class: "tile-timer" });
   const status = el("span", { class: "tile-status", hidden: "" });
@@ -60,7 +63,8 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     prompt,
     results,
     el("div", { class: "tile-body" }, board, empty),
-    el("div", { class: "tile-foot" }, counts.people, counts.notes, counts.groups, counts.factors, timer, status),
+    el("div", { class: "tile-foot" },
+      counts.people, counts.notes, counts.groups, counts.factors, counts.actions, timer, status),
     open);
 
   const notes = doc.getMap("notes");
@@ -102,7 +106,7 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
       mapSurface.style.setProperty("--zoom", String(mapView.scale));
       mapSurface.classList.toggle("zoomed-out", mapView.scale < OVERVIEW_BELOW);
     } else {
-      place(surface, clusters.boxes(), view);
+      place(surface, [...clusters.boxes(), ...actions.boxes()], view);
     }
   }
 
@@ -112,6 +116,7 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     frame = 0;
     const noteCount = orderedNotes(notes).length;
     const factorCount = factorBoxes().length;
+    const actionCount = actions.boxes().length;
     // The map shows while the phase opens the map and not the notes, or when there is only a map.
     const wantMap = opens ? opens.includes("map") && !opens.includes("notes") : false;
     const nextMap = factorCount > 0 && (wantMap || noteCount === 0);
@@ -131,7 +136,9 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     set(counts.notes, `📝 ${plural(noteCount, "note", "notes")}`);
     set(counts.groups, `🗂️ ${plural(groupCount(), "group", "groups")}`);
     set(counts.factors, `🔁 ${plural(factorCount, "factor", "factors")}`);
-    hide(empty, noteCount > 0 || factorCount > 0);
+    set(counts.actions, `📋 ${plural(actionCount, "action", "actions")}`);
+    hide(counts.actions, actionCount === 0);
+    hide(empty, noteCount > 0 || factorCount > 0 || actionCount > 0);
     if (shownResults) renderResults();
     set(empty, "No notes yet");
     fit();
@@ -140,6 +147,7 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
     if (!frame) frame = requestAnimationFrame(refresh);
   };
   noteLayer({ doc, notes, board: surface, picture: true, view, obstacles: clusters.boxes, onChange: later });
+  const actions = actionLayer({ doc, board: surface, picture: true, view, onChange: later });
   doc.getMap("clusters").observeDeep(later);
   doc.getMap("nodes").observeDeep(later);
   new ResizeObserver(([entry]) => {
@@ -214,14 +222,11 @@ export function roomTile({ serverUrl, token, id, onOpen }) {
   // Again on every change of the board: the words may come after the results.
   function renderResults() {
     const data = shownResults;
-    const words = (item) => {
-      const note = notes.get(item);
-      const text = note?.get?.("text")?.toString?.().trim() || note?.get?.("emoji") || "";
-      return text || "an idea without words";
-    };
-    const amount = (e) => (data.mode === "scale" ? `average ${e.mean}`
-      : data.mode === "budget" ? `${data.unit}${e.total}` : plural(e.total, "dot", "dots"));
-    const top = data ? data.ranked.slice(0, 3).map((e) => `${e.rank}. ${words(e.item)} (${amount(e)})`) : [];
+    // On the scale, how the scores spread: a split room shows as a split, not as its mean.
+    const amount = (e) => (data.mode === "scale" ? `average ${e.mean}; ${spreadShort(e.spread || [])}`
+      : amountWords(data.mode, data.unit, e.total));
+    const top = data ? data.ranked.slice(0, 3)
+      .map((e) => `${e.rank}. ${itemName(doc, data.items, e.item)} (${amount(e)})`) : [];
     const text = data ? `🗳️ ${top.length ? top.join(" · ") : "Nobody voted"}` : "";
     if (results.textContent !== text) results.textContent = text;
     if (results.hidden !== !data) results.hidden = !data;
