@@ -229,9 +229,7 @@ async def test_a_named_vote_shows_who_gave_what_to_all_but_observers(
     ann = await open_channel(await seat(server, workshop, "Ann", "r1"), "r1")
     bob = await open_channel(await seat(server, workshop, "Bob", "r1"), "r1")
     viewer = await open_channel(await server.role_token(workshop, "viewer"), "r1")
-    observer = await open_channel(
-        await server.role_token(workshop, "observer"), "r1", capture=True
-    )
+    observer = await open_channel(await server.role_token(workshop, "observer"), "r1", capture=True)
     args = {"mode": "dots", "room": "r1", "anonymous": False, "facilitator": True}
     await ok(facilitator, "vote.open", args)
     await ann.wait_push("state", lambda s: s["rooms"]["r1"]["vote"] is not None)
