@@ -57,11 +57,21 @@ async def _authorize(websocket: WebSocket, services: Services, key: RoomKey) -> 
     if not claims.may_enter(key.room_id):
         # A participant may look at the room in the spotlight, and at every
         # room during its own room's gallery walk, read only.
-        if not services.commands.may_visit(key.workshop_id, claims.room_id or "", key.room_id):
+        home = claims.room_id or ""
+        if not services.commands.may_visit(key.workshop_id, home, key.room_id):
             reason = "This token does not open this room."
             await _refuse(websocket, Close.FORBIDDEN, reason, f"{context} role={claims.role.value}")
             return None
-        return claims if await _seat(websocket, services, workshop, claims) else None
+        seated = await _seat(websocket, services, workshop, claims)
+        if seated is None:
+            return None
+        if seated.room_id != home and not services.commands.in_spotlight(key):
+            # A gallery walk is its room's: an old token of a moved participant
+            # does not walk with the room it left.
+            reason = "You have moved to another room."
+            await _refuse(websocket, Close.FORBIDDEN, reason, f"{context} role=participant")
+            return None
+        return claims
     if claims.role is Role.PARTICIPANT:
         participant = await _seat(websocket, services, workshop, claims)
         if participant is None:

@@ -238,6 +238,11 @@ class CommandHub:
                 self._controls[workshop_id] = cached
         return cached[1]
 
+    def in_spotlight(self, key: RoomKey) -> bool:
+        """Whether this room is in the spotlight (``prepare`` first)."""
+        cached = self._controls.get(key.workshop_id)
+        return cached is not None and cached[1].spotlight == key.room_id
+
     def may_visit(self, workshop_id: str, home: str, room_id: str) -> bool:
         """Whether a participant seated in ``home`` may look at another room,
         read only: the room in the spotlight, or any room during the gallery
@@ -404,6 +409,8 @@ class CommandHub:
         if not gallery_open(await self.prepare(workshop.id), home.id):
             raise BoardError("conflict", "The gallery walk is not on: the other boards are closed.")
         visited, text = gallery.parse(workshop, home.id, args)
+        if (await self.prepare(workshop.id)).room(visited.id).locked:
+            raise BoardError("conflict", f"{visited.name} is paused: build on it later.")
         if self._rooms is None:
             raise BoardError("conflict", "This server holds no boards.")
         room = await self._rooms.acquire(RoomKey(workshop.id, visited.id))

@@ -9,7 +9,7 @@ from typing import Any
 
 from channelkit import ok, refused, writers
 from conftest import close_after
-from hallkit import NOT_THIS_ROOM, Hall, closed, hall, notes, write
+from hallkit import MOVED_AWAY, NOT_THIS_ROOM, Hall, closed, hall, notes, write
 from pycrdt import Map
 
 __all__ = ["hall"]  # the fixture, from hallkit
@@ -76,6 +76,12 @@ async def test_a_gallery_walk_opens_the_other_boards_read_only_until_it_ends(
     assert (await refused(facilitator, "buildon.add", {"room": "r2", "text": "x"}))[0] == (
         "forbidden"
     )
+    # Nothing goes onto a paused board.
+    await ok(facilitator, "room.lock", {"room": "r2", "locked": True})
+    assert await refused(own, "buildon.add", {"room": "r2", "text": "x"}) == (
+        "conflict", "Table 2 is paused: build on it later."
+    )  # fmt: skip
+    await ok(facilitator, "room.lock", {"room": "r2", "locked": False})
     # A visit speaks for the visitor's own room: no drafting in Table 2.
     await ok(facilitator, "private.set", {"on": True, "room": "r2"})
     assert (await refused(visit, "draft.add", {"text": "x"}))[0] == "conflict"
@@ -86,3 +92,12 @@ async def test_a_gallery_walk_opens_the_other_boards_read_only_until_it_ends(
     assert await refused(own, "buildon.add", {"room": "r2", "text": "late"}) == NOT_ON
     assert [c.closed.is_set() for c in (own, bens)] == [False, False]
     assert await close_after(hall.url(ann.token, "r2")) == NOT_THIS_ROOM
+
+
+async def test_an_old_token_does_not_walk_with_the_room_it_left(hall: Hall) -> None:
+    facilitator = await hall.facilitator()
+    ann = await hall.join("Ann", "r1")
+    await ok(facilitator, "phase.set", {"phase": "gallery", "room": "r1"})
+    await ok(facilitator, "participant.move", {"participant": ann.id, "room": "r2"})
+    # Her old token names Table 1, whose walk is on; her seat is in Table 2.
+    assert await hall.refusal(ann.token, "r2") == MOVED_AWAY
