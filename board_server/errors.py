@@ -41,4 +41,5 @@ class Close(enum.IntEnum):
     UNAUTHORIZED = 4401
     FORBIDDEN = 4403
     NOT_FOUND = 4404
+    TOO_LARGE = 4413  # an awareness state over its limit, or too many of them
     INVALID_UPDATE = 4422

@@ -29,6 +29,14 @@ class InvalidUpdate(Exception):
         self.reason = reason
 
 
+class AwarenessTooLarge(Exception):
+    """An awareness update over the limits (``Room``): the connection closes."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class PeerOwner(Protocol):
     """The room a peer belongs to, as the peer calls it."""
 
@@ -126,6 +134,8 @@ class Peer:
             self.close(Close.BAD_FRAME, f"malformed message: {exc.reason}")
         except InvalidUpdate as exc:
             self.close(Close.INVALID_UPDATE, exc.reason)
+        except AwarenessTooLarge as exc:
+            self.close(Close.TOO_LARGE, exc.reason)
         except Exception:
             # A bug of ours: this connection goes, the room and the server stay.
             logger.exception("frame from %s failed", self.label)

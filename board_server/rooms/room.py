@@ -14,7 +14,14 @@ from board_server.errors import Close
 from board_server.model import RoomKey, StoredDoc
 from board_server.rooms.frame import Frame
 from board_server.rooms.keeper import Keeper
-from board_server.rooms.peer import InvalidUpdate, Peer, PeerState, RawWrite, Transport
+from board_server.rooms.peer import (
+    AwarenessTooLarge,
+    InvalidUpdate,
+    Peer,
+    PeerState,
+    RawWrite,
+    Transport,
+)
 from board_server.rooms.session import Session
 from board_server.storage import StoreError
 from board_server.sync import (
@@ -33,11 +40,32 @@ from board_server.sync import (
     encode_sync_update,
     parse_message,
 )
-from board_server.sync.awareness import encode_awareness_update, parse_awareness
+from board_server.sync.awareness import (
+    AwarenessEntry,
+    encode_awareness_update,
+    parse_awareness,
+)
 
 logger = logging.getLogger("board.room")
 
 _EMPTY_UPDATE = b"\x00\x00"
+MAX_AWARENESS_STATE = 4096
+"""Bytes of one awareness state (JSON): a cursor and a colour need a few dozen."""
+MAX_AWARENESS_CLIENTS = 4
+"""Awareness client ids one connection may hold (a y-websocket tab has one)."""
+
+
+def _check_awareness(entries: list[AwarenessEntry], held: set[int]) -> None:
+    """Raise AwarenessTooLarge for a state over the limit, or for a connection
+    that would hold too many client ids."""
+    for entry in entries:
+        if len(entry.state_json.encode()) > MAX_AWARENESS_STATE:
+            raise AwarenessTooLarge(f"awareness state over {MAX_AWARENESS_STATE} bytes")
+    new = {e.client_id for e in entries if not e.removed and e.client_id not in held}
+    if len(held) + len(new) > MAX_AWARENESS_CLIENTS:
+        raise AwarenessTooLarge(f"more than {MAX_AWARENESS_CLIENTS} awareness clients")
+
+
 _FATAL = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 
 
@@ -227,11 +255,29 @@ class Room:
                 peer.dropped_writes += 1
                 peer.send(Frame(data))
                 return
-            # Sent back to its sender too, like y-websocket's server, for the
-            # same keep-alive reason.
-            self.awareness.apply(peer, entries, time.monotonic())
-            self._send_awareness(Frame(data))
-            self._keeper.publish_awareness(self, message.payload)
+            _check_awareness(entries, self.awareness.owned(peer))
+            person = peer.session.participant_id
+
+            def same_person(holder: object) -> bool:
+                # A tablet that reconnected before its old socket was dropped.
+                return (
+                    person is not None
+                    and isinstance(holder, Peer)
+                    and holder.session.participant_id == person
+                )
+
+            now = time.monotonic()
+            applied = self.awareness.apply(peer, entries, now, takes_over=same_person)
+            if not applied:
+                # Nothing changed (or it named someone else's presence): only
+                # its sender hears it back, for the keep-alive.
+                peer.send(Frame(data))
+                return
+            # What was applied, and only that, goes to everyone, its sender
+            # too, like y-websocket's server.
+            payload = encode_awareness_update(applied)
+            self._send_awareness(Frame(encode_awareness(payload)))
+            self._keeper.publish_awareness(self, payload)
         elif isinstance(message, QueryAwareness):
             if peer.sees_awareness:
                 peer.send(self._awareness_snapshot())
@@ -350,8 +396,9 @@ class Room:
         owner = self._remote_owners.get(node_id)
         if owner is None:
             owner = self._remote_owners[node_id] = _RemoteOwner(node_id)
-        if self.awareness.apply(owner, entries, time.monotonic()):
-            self._send_awareness(Frame(encode_awareness(payload)))
+        applied = self.awareness.apply(owner, entries, time.monotonic())
+        if applied:
+            self._send_awareness(Frame(encode_awareness(encode_awareness_update(applied))))
 
     def expire_remote_awareness(self, before: float) -> None:
         """Drop other processes' presence not renewed since ``before`` (a dead process)."""

@@ -70,19 +70,32 @@ class AwarenessStates:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def apply(self, owner: object, entries: list[AwarenessEntry], now: float = 0.0) -> bool:
-        """Record entries sent by owner at time ``now``; True if any of them
-        changed the room's view."""
-        changed = False
+    def apply(
+        self,
+        owner: object,
+        entries: list[AwarenessEntry],
+        now: float = 0.0,
+        *,
+        takes_over: Callable[[object], bool] = lambda _: False,
+    ) -> list[AwarenessEntry]:
+        """Record entries sent by owner at time ``now``; the ones that changed
+        the room's view. An entry for a client id that another owner
+        introduced changes nothing, unless ``takes_over(that owner)`` (the
+        same person's new connection): a connection sets and removes only its
+        own presence, whatever clock it claims."""
+        applied: list[AwarenessEntry] = []
         for entry in entries:
             current = self._entries.get(entry.client_id)
             if current is None and entry.removed:
+                continue
+            holder = self._owners.get(entry.client_id)
+            if current is not None and holder is not owner and not takes_over(holder):
                 continue
             if current is not None and entry.clock < current.clock:
                 continue
             if current is not None and entry.clock == current.clock and not entry.removed:
                 continue
-            changed = True
+            applied.append(entry)
             if entry.removed:
                 self._entries.pop(entry.client_id, None)
                 self._owners.pop(entry.client_id, None)
@@ -91,7 +104,11 @@ class AwarenessStates:
                 self._entries[entry.client_id] = entry
                 self._owners[entry.client_id] = owner
                 self._renewed[entry.client_id] = now
-        return changed
+        return applied
+
+    def owned(self, owner: object) -> set[int]:
+        """The client ids whose state this owner introduced and still holds."""
+        return {cid for cid, who in self._owners.items() if who is owner}
 
     def drop_owner(self, owner: object) -> list[AwarenessEntry]:
         """Forget every client the owner introduced; return their removal entries."""

@@ -5,6 +5,7 @@
 // other cards: a new card goes to a free spot, a dropped card to the nearest
 // free one, and after this tablet moves notes (a drop, Tidy, "Show them") a
 // card they landed on makes way.
+import { randomId } from "./ids.js";
 import * as Y from "yjs";
 import { bindText, showText } from "./textbinding.js";
 import { el } from "./dom.js";
@@ -56,10 +57,6 @@ function spokenCard(card) {
   return said.length ? ["Action", ...said].join(". ") : "Action. Nothing written yet.";
 }
 
-/** A new card's id: random, so that it tells nothing of the tablet or the time. */
-function newId() {
-  return [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 // Moves the board makes on its own: never undone by Undo, which would put a
 // card back on top of a note.
@@ -281,7 +278,7 @@ export function actionLayer({
 
   /** A new card at spot, its idea `idea`, made from note `from` (or none). */
   function make(spot, idea = "", from = "") {
-    const id = newId();
+    const id = randomId();
     const card = new Y.Map();
     fresh.add(id);
     doc.transact(() => {

@@ -2,6 +2,7 @@
 // frame around its notes; its size follows the notes, and moving the frame
 // moves every note in it. Membership lives on the note (`cluster`), so moving
 // a note in or out never conflicts with renaming the cluster.
+import { randomId } from "./ids.js";
 import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
 import { el } from "./dom.js";
@@ -126,7 +127,7 @@ export function clusterLayer({ doc, notes, board, readOnly, view = { scale: 1 },
       let cid = existing;
       doc.transact(() => {
         if (!cid) {
-          cid = `${doc.clientID.toString(36)}-${Date.now().toString(36)}`;
+          cid = randomId();
           const cluster = new Y.Map();
           cluster.set("title", new Y.Text());
           cluster.set("created", Date.now());

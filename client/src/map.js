@@ -1,5 +1,6 @@
 // System map: factors, arrows with + or − polarity and an optional delay,
 // and the feedback loops they form, found live and labelled R or B.
+import { randomId } from "./ids.js";
 import * as Y from "yjs";
 import { bindText } from "./textbinding.js";
 import { el } from "./dom.js";
@@ -24,9 +25,6 @@ function svg(tag, attrs) {
   return node;
 }
 
-function newId(doc) {
-  return `${doc.clientID.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-}
 
 /**
  * The system map on `canvas`, its arrows and loops listed in `panel`.
@@ -65,7 +63,7 @@ export function mapLayer({
 
   function addFactor() {
     if (!mayEdit()) return;
-    const id = newId(doc);
+    const id = randomId();
     const count = nodes.size;
     const factor = new Y.Map();
     doc.transact(() => {
@@ -135,7 +133,7 @@ export function mapLayer({
         link.set("delay", false);
         link.set("label", "");
         link.set("created", Date.now());
-        links.set(newId(doc), link);
+        links.set(randomId(), link);
       });
       linkFrom = null;
     } else {

@@ -1,4 +1,5 @@
 // Notes on the board: rendering, collaborative text, drag and keyboard moves.
+import { randomId } from "./ids.js";
 import * as Y from "yjs";
 import { bindText, showText } from "./textbinding.js";
 import { el } from "./dom.js";
@@ -397,7 +398,7 @@ export function noteLayer({
   /** Add a note: a text note, a picture note ({emoji}) or a sketch note ({strokes}). */
   function add({ emoji = "", strokes = null } = {}) {
     if (!mayEdit()) return;
-    const id = `${doc.clientID.toString(36)}-${Date.now().toString(36)}`;
+    const id = randomId();
     const spot = freeSpot(obstacles(), { w: NOTE_W, h: NOTE_H }, { area: inView() });
     const note = new Y.Map();
     own.add(id);

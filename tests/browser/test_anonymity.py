@@ -9,6 +9,7 @@ reads the raw messages. Tablets show who is here from the server's
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -55,3 +56,11 @@ async def test_a_name_travels_only_in_the_servers_list_never_with_a_client_id(
         "() => [...window.board.provider.awareness.getStates().values()].map((s) => Object.keys(s))"
     )
     assert all("user" not in keys for keys in received)
+    # Ids tell nothing of the tablet: random, never built from the Yjs client id.
+    ids = await ben.evaluate("() => [...window.board.doc.getMap('notes').keys()]")
+    client_ids = await ben.evaluate(
+        "() => [...window.board.doc.store.clients.keys()].map((id) => id.toString(36))"
+    )
+    assert len(ids) == 2
+    assert all(re.fullmatch(r"[0-9a-f]{24}", note_id) for note_id in ids), ids
+    assert not any(cid in note_id for cid in client_ids for note_id in ids)

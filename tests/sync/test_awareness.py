@@ -44,10 +44,29 @@ def test_dropping_an_owner_removes_only_its_clients() -> None:
 def test_stale_clocks_are_ignored_and_removals_apply() -> None:
     states = AwarenessStates()
     owner = object()
-    assert states.apply(owner, [AwarenessEntry(1, 5, '{"v":5}')]) is True
-    assert states.apply(owner, [AwarenessEntry(1, 4, '{"v":4}')]) is False
-    assert states.apply(owner, [AwarenessEntry(1, 5, '{"v":"same clock"}')]) is False
+    assert states.apply(owner, [AwarenessEntry(1, 5, '{"v":5}')]) == [
+        AwarenessEntry(1, 5, '{"v":5}')
+    ]
+    assert states.apply(owner, [AwarenessEntry(1, 4, '{"v":4}')]) == []
+    assert states.apply(owner, [AwarenessEntry(1, 5, '{"v":"same clock"}')]) == []
     assert states.snapshot() == [AwarenessEntry(1, 5, '{"v":5}')]
-    assert states.apply(owner, [AwarenessEntry(1, 5, "null")]) is True
+    assert states.apply(owner, [AwarenessEntry(1, 5, "null")]) == [AwarenessEntry(1, 5, "null")]
     assert states.snapshot() == []
     assert states.drop_owner(owner) == []
+
+
+def test_nobody_sets_or_removes_another_owners_presence() -> None:
+    states = AwarenessStates()
+    alice, mallory = object(), object()
+    states.apply(alice, [AwarenessEntry(1, 3, '{"cursor":[1,2]}')])
+    forged = [AwarenessEntry(1, 99, '{"says":"I am a drug user"}'), AwarenessEntry(1, 100, "null")]
+    assert states.apply(mallory, forged) == []
+    assert states.snapshot() == [AwarenessEntry(1, 3, '{"cursor":[1,2]}')]
+    assert states.owned(alice) == {1}
+    assert states.owned(mallory) == set()
+    # Her own connection may; and a new one of hers when the caller allows it.
+    assert states.apply(alice, [AwarenessEntry(1, 4, "{}")]) == [AwarenessEntry(1, 4, "{}")]
+    again = object()
+    took = states.apply(again, [AwarenessEntry(1, 5, "{}")], takes_over=lambda h: h is alice)
+    assert took == [AwarenessEntry(1, 5, "{}")]
+    assert states.owned(again) == {1}
