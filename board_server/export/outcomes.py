@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pycrdt import Doc, Map
@@ -41,6 +41,13 @@ def _entries(doc: Doc[Any], name: str) -> dict[str, dict[str, Any]]:
 
 def _by_created(items: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     return sorted(items.items(), key=lambda kv: (float(kv[1].get("created") or 0), kv[0]))
+
+
+def _from_first_made(loop: Loop, made: dict[str, int]) -> Loop:
+    """The loop turned to start at its oldest factor (links[i] leaves factors[i])."""
+    first = min(range(len(loop.factors)), key=lambda i: made.get(loop.factors[i], 0))
+    factors = loop.factors[first:] + loop.factors[:first]
+    return replace(loop, factors=factors, links=loop.links[first:] + loop.links[:first])
 
 
 def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
@@ -87,7 +94,10 @@ def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
             }
         )
         links.append(Link(link_id, source, target, polarity, delay))
-    outcome.loops = find_loops(links)
+    # Each loop reads from its oldest factor, as people built it (ids are
+    # random); the factors are in the order they were made.
+    made = {factor["id"]: index for index, factor in enumerate(outcome.factors)}
+    outcome.loops = [_from_first_made(loop, made) for loop in find_loops(links)]
     for card_id, card in _by_created(_entries(doc, "actions")):
         words = {key: str(card.get(key) or "").strip() for key in ACTION_FIELDS}
         outcome.actions.append({"id": card_id, **words, "note": str(card.get("note") or "")})

@@ -372,11 +372,23 @@ export function mapLayer({
   // one button away. It is rebuilt only when what it shows changes.
   let showAllLoops = false;
   let shownLoops = "";
+  // A loop reads from its oldest factor, as people built it: ids are random.
+  function fromFirstMade(factors) {
+    const made = (id) => nodes.get(id)?.get?.("created") || 0;
+    let first = 0;
+    factors.forEach((id, index) => {
+      const best = factors[first];
+      if (made(id) < made(best) || (made(id) === made(best) && id < best)) first = index;
+    });
+    return [...factors.slice(first), ...factors.slice(0, first)];
+  }
+
   function renderLoops(loops) {
     const counters = { R: 0, B: 0 };
     const texts = loops.map((loop) => {
       counters[loop.kind] += 1;
-      const path = [...loop.factors, loop.factors[0]].map(labelOf).join(" → ");
+      const path = [...fromFirstMade(loop.factors), ...fromFirstMade(loop.factors).slice(0, 1)]
+        .map(labelOf).join(" → ");
       return `${loop.kind}${counters[loop.kind]} (${KIND_NAMES[loop.kind]}${loop.delayed ? ", with a delay" : ""}): ${path}`;
     });
     const visible = showAllLoops ? texts : texts.slice(0, LOOPS_SHOWN);
