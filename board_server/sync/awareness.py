@@ -65,6 +65,7 @@ class AwarenessStates:
     def __init__(self) -> None:
         self._entries: dict[int, AwarenessEntry] = {}
         self._owners: dict[int, object] = {}
+        self._held: dict[object, set[int]] = {}  # the inverse of _owners
         self._renewed: dict[int, float] = {}
 
     def __len__(self) -> int:
@@ -97,22 +98,41 @@ class AwarenessStates:
                 continue
             applied.append(entry)
             if entry.removed:
-                self._entries.pop(entry.client_id, None)
-                self._owners.pop(entry.client_id, None)
-                self._renewed.pop(entry.client_id, None)
+                self._forget(entry.client_id)
             else:
                 self._entries[entry.client_id] = entry
-                self._owners[entry.client_id] = owner
+                self._own(entry.client_id, owner)
                 self._renewed[entry.client_id] = now
         return applied
 
     def owned(self, owner: object) -> set[int]:
         """The client ids whose state this owner introduced and still holds."""
-        return {cid for cid, who in self._owners.items() if who is owner}
+        return set(self._held.get(owner, ()))
+
+    def _own(self, client_id: int, owner: object) -> None:
+        previous = self._owners.get(client_id)
+        if previous is not owner:
+            if previous is not None:
+                self._release(previous, client_id)
+            self._owners[client_id] = owner
+            self._held.setdefault(owner, set()).add(client_id)
+
+    def _forget(self, client_id: int) -> None:
+        self._entries.pop(client_id, None)
+        self._renewed.pop(client_id, None)
+        owner = self._owners.pop(client_id, None)
+        if owner is not None:
+            self._release(owner, client_id)
+
+    def _release(self, owner: object, client_id: int) -> None:
+        held = self._held[owner]
+        held.discard(client_id)
+        if not held:
+            del self._held[owner]  # no reference to a closed connection stays
 
     def drop_owner(self, owner: object) -> list[AwarenessEntry]:
         """Forget every client the owner introduced; return their removal entries."""
-        return self._remove([cid for cid, who in self._owners.items() if who is owner])
+        return self._remove(sorted(self._held.get(owner, ())))
 
     def expire(self, before: float, owned: Callable[[object], bool]) -> list[AwarenessEntry]:
         """Forget the states of owners that ``owned`` selects and that were not
@@ -128,9 +148,8 @@ class AwarenessStates:
     def _remove(self, client_ids: list[int]) -> list[AwarenessEntry]:
         removals = []
         for client_id in client_ids:
-            entry = self._entries.pop(client_id)
-            del self._owners[client_id]
-            self._renewed.pop(client_id, None)
+            entry = self._entries[client_id]
+            self._forget(client_id)
             removals.append(AwarenessEntry(client_id, entry.clock + 1, _NULL_STATE))
         return removals
 

@@ -406,10 +406,11 @@ class CommandHub:
         home = workshop.room(room_id) if room_id is not None else None
         if peer.session.role is not Role.PARTICIPANT or home is None:
             raise BoardError("forbidden", "Build-ons are for the people in a room.")
-        if not gallery_open(await self.prepare(workshop.id), home.id):
+        control = await self.prepare(workshop.id)
+        if not gallery_open(control, home.id):
             raise BoardError("conflict", "The gallery walk is not on: the other boards are closed.")
         visited, text = gallery.parse(workshop, home.id, args)
-        if (await self.prepare(workshop.id)).room(visited.id).locked:
+        if control.room(visited.id).locked:
             raise BoardError("conflict", f"{visited.name} is paused: build on it later.")
         if self._rooms is None:
             raise BoardError("conflict", "This server holds no boards.")

@@ -255,3 +255,22 @@ async def test_a_named_vote_shows_who_gave_what_to_all_but_observers(
     # Not a byte of a name reached the observer.
     assert observer.received is not None
     assert [f for f in observer.received if b"Ann" in f or b"Bob" in f] == []
+
+
+async def test_someone_who_joins_during_a_vote_can_vote_and_is_counted(
+    server: RunningServer, workshop: dict[str, Any], open_channel: Open
+) -> None:
+    facilitator = await open_channel(workshop["facilitator_token"])
+    ann = await open_channel(await seat(server, workshop, "Ann", "r1"), "r1")
+    opened = await ok(facilitator, "vote.open", {"mode": "dots", "room": "r1"})
+    vote_id = opened["state"]["rooms"]["r1"]["vote"]["id"]
+    await add_notes(ann, "n1")
+    await ok(ann, "vote.cast", {"item": "n1", "amount": 1})
+    await facilitator.wait_push("vote.progress", lambda p: p["voted"] == 1)
+    # Cleo arrives after the vote opened: her tablet sees it, and she votes.
+    cleo = await open_channel(await seat(server, workshop, "Cleo", "r1"), "r1")
+    assert cleo.hello is not None
+    assert cleo.hello["state"]["rooms"]["r1"]["vote"]["id"] == vote_id
+    assert (await ok(cleo, "vote.cast", {"item": "n1", "amount": 2}))["left"] == 1
+    progress = await facilitator.wait_push("vote.progress", lambda p: p["voted"] == 2)
+    assert (progress["of"], progress["waiting"]) == (2, [])

@@ -70,3 +70,14 @@ def test_nobody_sets_or_removes_another_owners_presence() -> None:
     took = states.apply(again, [AwarenessEntry(1, 5, "{}")], takes_over=lambda h: h is alice)
     assert took == [AwarenessEntry(1, 5, "{}")]
     assert states.owned(again) == {1}
+
+
+def test_a_taken_over_or_dropped_owner_is_not_kept() -> None:
+    states = AwarenessStates()
+    old, new = object(), object()
+    states.apply(old, [AwarenessEntry(1, 1, "{}")])
+    states.apply(new, [AwarenessEntry(1, 2, "{}")], takes_over=lambda h: h is old)
+    assert (states.owned(old), states.owned(new)) == (set(), {1})
+    assert states.drop_owner(old) == []
+    assert states.drop_owner(new) == [AwarenessEntry(1, 3, "null")]
+    assert states._held == {}
