@@ -23,6 +23,8 @@ from board_server.rooms import RoomRegistry
 from board_server.services import Services
 from board_server.storage.open import open_backend
 from board_server.workshop import CommandHub, WorkshopService
+from board_server.workshop.erasure import Eraser
+from board_server.workshop.retention import Retention
 
 logger = logging.getLogger("board.server")
 
@@ -72,6 +74,17 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
         )
         commands.serve(rooms)
         await commands.start()
+        eraser = Eraser(store, backend.bus, workshops, commands, rooms)
+        await eraser.start()
+        retention = None
+        if config.retention_days is not None:
+            retention = Retention(
+                store,
+                eraser,
+                days=config.retention_days,
+                interval=config.retention_sweep_seconds,
+            )
+            await retention.start()
         services = Services(
             config=config,
             backend=backend,
@@ -80,6 +93,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
             workshops=workshops,
             rooms=rooms,
             commands=commands,
+            eraser=eraser,
         )
         app.state.services = services
         try:
@@ -87,6 +101,9 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
                 await on_ready(services)
             yield
         finally:
+            if retention is not None:
+                await retention.close()
+            await eraser.close()
             await commands.close()
             await rooms.close()
             await backend.close()
@@ -103,6 +120,7 @@ def create_app(config: Config, *, on_ready: ReadyHook | None = None) -> Starlett
         Route("/board", _page("board.html")),
         Route("/facilitate", _page("facilitate.html")),
         Route("/wall", _page("wall.html")),
+        Route("/observe", _page("observe.html")),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     return Starlette(

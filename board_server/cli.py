@@ -1,4 +1,4 @@
-"""Command line: ``board-server [serve]`` and ``board-server export``.
+"""Command line: ``board-server [serve]``, ``board-server export`` and ``board-server delete``.
 
 This is the only module that reads argv and the environment.
 """
@@ -6,6 +6,7 @@ This is the only module that reads argv and the environment.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import signal
 import sys
@@ -19,6 +20,8 @@ from board_server.model import Role
 from board_server.netaddr import base_url, listens_locally
 from board_server.server import build_server
 from board_server.services import Services
+from board_server.storage.open import store_exists
+from board_server.workshop.erasure import delete_stored
 
 _DESCRIPTION = """\
 A collaborative board for co-creation workshops. Tablets join with a code
@@ -27,6 +30,7 @@ and work on their table's board; everything is kept in the data folder.
   board-server                        serve on this computer only
   board-server --host 0.0.0.0         serve the tablets on this network
   board-server export CODE -o out.md  write a workshop's outcomes
+  board-server delete WORKSHOP_ID     delete a workshop and everything of it
 """
 
 _EPILOG = """\
@@ -42,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="{serve,export}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,export,delete}")
     serve = sub.add_parser(
         "serve",
         help="run the server (what board-server does with no command)",
@@ -70,6 +74,15 @@ def _parser() -> argparse.ArgumentParser:
         help="the file to write, or - for standard output",
     )
     _add_store_options(export)
+    delete = sub.add_parser(
+        "delete",
+        help="delete a workshop and everything kept of it",
+        description="Delete a workshop with its boards, names, drafts, votes and activity "
+        "list. With --redis-url the running processes close its connections at once; "
+        "a running SQLite server does within seconds (the DELETE endpoint is quicker).",
+    )
+    delete.add_argument("workshop", metavar="WORKSHOP_ID", help="the workshop's id")
+    _add_store_options(delete)
     return parser
 
 
@@ -159,6 +172,14 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
         "been renewed for this long, because that process died (default 30)",
     )
     parser.add_argument(
+        "--retention-days",
+        type=float,
+        default=None,
+        metavar="DAYS",
+        help="delete a workshop nobody has used for this many days (default: keep "
+        "every workshop until it is deleted; or $BOARD_RETENTION_DAYS)",
+    )
+    parser.add_argument(
         "--log-level",
         default=Config.log_level,
         choices=["debug", "info", "warning", "error"],
@@ -180,7 +201,7 @@ def config_from(args: argparse.Namespace, env: dict[str, str]) -> Config:
     data_dir = args.data_dir or Path(env.get("BOARD_DATA_DIR") or Config.data_dir)
     redis_url = args.redis_url or env.get("BOARD_REDIS_URL") or None
     redis_prefix = args.redis_prefix or env.get("BOARD_REDIS_PREFIX") or Config.redis_prefix
-    if args.command == "export":
+    if args.command in ("export", "delete"):
         return Config(data_dir=data_dir, redis_url=redis_url, redis_prefix=redis_prefix)
     return Config(
         host=args.host,
@@ -195,8 +216,21 @@ def config_from(args: argparse.Namespace, env: dict[str, str]) -> Config:
         idle_unload_seconds=args.idle_unload_seconds,
         seat_grace_seconds=args.seat_grace_seconds,
         awareness_timeout_seconds=args.awareness_timeout_seconds,
+        retention_days=_retention_days(args.retention_days, env.get("BOARD_RETENTION_DAYS")),
         log_level=args.log_level,
     )
+
+
+def _retention_days(given: float | None, env: str | None) -> float | None:
+    if given is None and env:
+        try:
+            given = float(env)
+        except ValueError:
+            detail = f"BOARD_RETENTION_DAYS must be a number of days, not {env!r}"
+            raise ValueError(detail) from None
+    if given is not None and not given > 0:
+        raise ValueError(f"--retention-days must be more than 0, not {given}")
+    return given
 
 
 def _port_note(config: Config) -> str:
@@ -221,6 +255,7 @@ async def _announce(services: Services) -> None:
     if config.demo:
         workshop, facilitator = await services.workshops.ensure_demo()
         viewer = services.workshops.token_for(workshop.id, Role.VIEWER)
+        observer = services.workshops.token_for(workshop.id, Role.OBSERVER)
         lines += [
             f"Demo workshop '{workshop.title}' (id {workshop.id})",
             f"  Join code: {workshop.join_code}",
@@ -228,6 +263,7 @@ async def _announce(services: Services) -> None:
             f"  Facilitator console (private): {config.http_url}/facilitate"
             f"#workshop={workshop.id}&token={facilitator}",
             f"  Wall display: {config.http_url}/wall#workshop={workshop.id}&token={viewer}",
+            f"  Observers: {config.http_url}/observe#workshop={workshop.id}&token={observer}",
         ]
         lines += [
             f"  {room.name}: {config.http_url}/join/{workshop.join_code}?room={room.id}"
@@ -265,7 +301,22 @@ def main(argv: list[str] | None = None) -> None:
         parser.error(str(exc))
     if args.command == "export":
         sys.exit(run_export(config, args.workshop, args.format, args.output))
+    if args.command == "delete":
+        sys.exit(run_delete(config, args.workshop))
     serve(config)
+
+
+def run_delete(config: Config, workshop_id: str) -> int:
+    """``board-server delete``: 0 once deleted, 2 if there is no such workshop."""
+    if not store_exists(config):
+        print(f"error: no workshops are kept in {config.data_dir.resolve()}: "
+              "pass the server's --data-dir", file=sys.stderr)  # fmt: skip
+        return 2
+    if not asyncio.run(delete_stored(config, workshop_id)):
+        print(f"error: no workshop has the id {workshop_id!r}", file=sys.stderr)
+        return 2
+    print(f"Deleted workshop {workshop_id} and everything kept of it.")
+    return 0
 
 
 if __name__ == "__main__":

@@ -50,6 +50,10 @@ class Config:
     # Redis mode: updates kept while Redis is unreachable, at most this many
     # bytes; past it, the rooms that cannot log close their clients with 1013.
     redis_buffer_bytes: int = 16 * 1024 * 1024
+    # Delete a workshop nobody has used for this many days (None: keep every
+    # workshop until it is deleted); the sweep runs at start and then this often.
+    retention_days: float | None = None
+    retention_sweep_seconds: float = 3600.0
     log_level: str = "info"
 
     @property

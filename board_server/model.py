@@ -191,3 +191,29 @@ class Draft:
     created: float
     body: bytes
     sealed: bool = False
+
+
+@dataclass(frozen=True)
+class BinEntry:
+    """A note the facilitator hid: off every board, kept for the facilitator
+    alone until restored or until the workshop is deleted.
+
+    ``body`` is the note as ``workshop/moderation.py`` packs it; the store
+    keeps it opaque."""
+
+    room_id: str
+    note_id: str
+    hidden_at: float
+    body: bytes
+
+
+BOARD_ROOTS = ("notes", "clusters", "nodes", "links", "actions", "buildons", "strokes", "meta")
+"""The roots of a board document (docs/schema.md); each is a Y.Map of entries."""
+
+BOARD_TEXTS: dict[str, frozenset[str]] = {
+    "notes": frozenset({"text"}),
+    "clusters": frozenset({"title"}),
+    "nodes": frozenset({"label"}),
+    "actions": frozenset({"idea", "step", "who", "when", "cost"}),
+}
+"""Per root, the entry fields that are Y.Text; every other field is a plain value."""

@@ -10,6 +10,7 @@ from board_server.rooms import RoomRegistry
 from board_server.storage import Store
 from board_server.storage.open import Backend
 from board_server.workshop import CommandHub, WorkshopService
+from board_server.workshop.erasure import Eraser
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,4 @@ class Services:
     workshops: WorkshopService
     rooms: RoomRegistry
     commands: CommandHub
+    eraser: Eraser

@@ -82,3 +82,20 @@ async def test_redis_mode_processes_share_tokens_and_keep_nothing_on_disk(
         assert not (tmp_path / "board-data").exists()
     finally:
         await delete_prefix(prefix)
+
+
+def test_retention_days_come_from_the_option_or_the_env_var() -> None:
+    assert config_from(_parser().parse_args(["serve"]), {}).retention_days is None
+    from_env = config_from(_parser().parse_args(["serve"]), {"BOARD_RETENTION_DAYS": "90"})
+    assert from_env.retention_days == 90.0
+    option_wins = _parser().parse_args(["serve", "--retention-days", "30"])
+    assert config_from(option_wins, {"BOARD_RETENTION_DAYS": "90"}).retention_days == 30.0
+    for args, env in ((["--retention-days", "0"], {}), ([], {"BOARD_RETENTION_DAYS": "soon"})):
+        with pytest.raises(ValueError):
+            config_from(_parser().parse_args(["serve", *args]), env)
+
+
+def test_delete_takes_a_workshop_id_and_the_store_options() -> None:
+    args = _parser().parse_args(["delete", "w123", "--data-dir", "/srv/board"])
+    assert (args.command, args.workshop) == ("delete", "w123")
+    assert config_from(args, {}) == Config(data_dir=Path("/srv/board"))

@@ -478,14 +478,16 @@ async def test_public_url_is_in_every_link(
     public = "https://board.example.org"
     assert server.printed_url == public
     links = [word for line in server.stdout_lines for word in line.split() if "://" in word]
-    # board, admin, the demo's join, console and wall links, and its four rooms
-    assert len(links) == 2 + 3 + 4
+    # board, admin, the demo's join, console, wall and observers' links, and its four rooms
+    assert len(links) == 2 + 4 + 4
     assert all(link.startswith(f"{public}/") or link == public for link in links), links
     assert f"  Join link: {public}/join/{server.join_code}" in server.stdout_lines
     console = next(line for line in server.stdout_lines if "Facilitator console" in line)
     assert console.startswith(
         f"  Facilitator console (private): {public}/facilitate#workshop=demo&token=v1."
     )
+    observers = f"  Observers: {public}/observe#workshop=demo&token=v1."
+    assert any(line.startswith(observers) for line in server.stdout_lines)
     assert not any("Only this computer" in line for line in server.stdout_lines)
     # The API gives the same links to the pages.
     answer = await post_json(

@@ -75,11 +75,16 @@ async def test_awareness_relay_and_removal_on_close(
     await a.wait_event("synced")
     await b.wait_event("synced")
 
-    await a.call("awareness_set", state={"name": "Ann", "cursor": [3, 4]})
-    await b.call("wait_awareness", predicate={"key": "name", "value": "Ann"})
+    # y-websocket apps often put a name in awareness: the server passes on
+    # the pointer alone.
+    pointer = {"space": "board", "x": 3, "y": 4}
+    await a.call("awareness_set", state={"name": "Ann", "cursor": pointer})
+    await b.call("wait_awareness", predicate={"key": "cursor", "value": pointer})
+    others = (await b.call("awareness_get"))["value"]
+    assert [state for _, state in others if state] == [{"cursor": pointer}]
     # Closing A's socket without a goodbye: the server must announce the removal.
     await a.close()
-    await b.call("wait_awareness", predicate={"key": "name", "value": "Ann"}, absent=True)
+    await b.call("wait_awareness", predicate={"key": "cursor", "value": pointer}, absent=True)
 
 
 async def test_late_joiner_gets_full_state_and_current_presence(
@@ -90,14 +95,15 @@ async def test_late_joiner_gets_full_state_and_current_presence(
     for i in range(20):
         await a.call("map_set", map="notes", key=f"n{i}", value={"text": f"idea {i}"})
     await a.call("text_insert", name="title", index=0, text="Getting to the clinic")
-    await a.call("awareness_set", state={"name": "Ann"})
+    pointer = {"space": "map", "x": -5, "y": 12}
+    await a.call("awareness_set", state={"cursor": pointer})
 
     late = await spawn(await participant(server, workshop, "Late"), "Late")
     await late.wait_event("synced")
     await late.call("wait_text", name="title", value="Getting to the clinic")
     notes = (await late.call("map_get", map="notes"))["value"]
     assert notes == {f"n{i}": {"text": f"idea {i}"} for i in range(20)}
-    await late.call("wait_awareness", predicate={"key": "name", "value": "Ann"})
+    await late.call("wait_awareness", predicate={"key": "cursor", "value": pointer})
 
 
 async def test_viewer_syncs_but_its_writes_never_reach_writers(
@@ -116,7 +122,7 @@ async def test_viewer_syncs_but_its_writes_never_reach_writers(
     dropped_before = viewer_peer.dropped_writes
     await viewer.call("map_set", map="notes", key="evil", value={"text": "viewer write"})
     await viewer.call("text_insert", name="title", index=0, text="viewer text")
-    await viewer.call("awareness_set", state={"name": "Viewer"})
+    await viewer.call("awareness_set", state={"cursor": {"space": "board", "x": 666, "y": 1}})
     # All three writes reached the server and were dropped, not applied.
     await eventually(lambda: viewer_peer.dropped_writes >= dropped_before + 3)
     # A write after the viewer's, from the writer, proves ordering: once the
@@ -131,7 +137,7 @@ async def test_viewer_syncs_but_its_writes_never_reach_writers(
         assert notes == {"n1": {"text": "before viewer"}, "n2": {"text": "after viewer"}}
         assert (await client.call("text_get", name="title"))["value"] == ""
         others = (await client.call("awareness_get"))["value"]
-        assert all(state.get("name") != "Viewer" for _, state in others)
+        assert all(state.get("cursor", {}).get("x") != 666 for _, state in others)
     assert len(server.services.rooms.rooms) == 1
     stored = room.doc.get_update()
     assert b"viewer write" not in stored and b"viewer text" not in stored

@@ -1,4 +1,4 @@
-"""HTTP API: health, workshops, joining, leaving and role tokens."""
+"""HTTP API: health, workshops (and deleting them), joining, leaving and role tokens."""
 
 from __future__ import annotations
 
@@ -190,6 +190,21 @@ async def issue_token(request: Request) -> JSONResponse:
     return JSONResponse({"token": services.workshops.token_for(workshop_id, Role(role))})
 
 
+async def delete_workshop(request: Request) -> Response:
+    """DELETE /api/workshops/{id}: the workshop's facilitator (or the admin)
+    deletes it with everything of it; its connections close with 4404."""
+    services = _services(request)
+    workshop_id = request.path_params["workshop_id"]
+    if not _is_admin(request):
+        claims = _claims(request)
+        if claims.role is not Role.FACILITATOR or claims.workshop_id != workshop_id:
+            detail = "Only this workshop's facilitator, or the admin, can delete it."
+            raise BoardError("forbidden", detail)
+    if not await services.eraser.delete(workshop_id):
+        raise BoardError("unknown_workshop", "No such workshop.")
+    return Response(status_code=204)
+
+
 routes = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/api/workshops", create_workshop, methods=["POST"]),
@@ -197,4 +212,5 @@ routes = [
     Route("/api/join", join, methods=["POST"]),
     Route("/api/leave", leave, methods=["POST"]),
     Route("/api/workshops/{workshop_id}/tokens", issue_token, methods=["POST"]),
+    Route("/api/workshops/{workshop_id}", delete_workshop, methods=["DELETE"]),
 ]

@@ -10,7 +10,7 @@ from starlette.websockets import WebSocket
 
 from board_server.api.socket import BoardSocketProtocol, board_socket_of
 from board_server.auth import AuthError, Claims
-from board_server.errors import Close
+from board_server.errors import BoardError, Close
 from board_server.model import Participant, Role, RoomKey, Workshop
 from board_server.rooms import Peer, Session
 from board_server.services import Services
@@ -133,7 +133,12 @@ async def _serve(
         home=claims.room_id if participant else None,
     )
     present = participant and not session.spectator
-    room = await services.rooms.acquire(key)
+    try:
+        room = await services.rooms.acquire(key)
+    except BoardError as exc:  # its workshop was deleted as this socket opened
+        context = f"workshop={key.workshop_id} room={key.room_id}"
+        await _refuse(websocket, Close.NOT_FOUND, exc.detail, context)
+        return
     peer = room.connect(socket, session, queue_limit=services.config.send_queue_limit, label=label)
     socket.attach(peer)
     if present:

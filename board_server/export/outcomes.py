@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pycrdt import Doc, Map
-
 from board_server.workshop.loops import Link, Loop, find_loops
+from board_server.workshop.visibility import Board
 
 ACTION_FIELDS = ("idea", "step", "who", "when", "cost")
 """An action card's words (docs/schema.md): the idea, the first step within
@@ -34,8 +33,8 @@ class RoomOutcome:
     as plain strings, and ``note``, the id of the note it was made from or ""."""
 
 
-def _entries(doc: Doc[Any], name: str) -> dict[str, dict[str, Any]]:
-    root = doc.get(name, type=Map).to_py() or {}
+def _entries(board: Board, name: str) -> dict[str, dict[str, Any]]:
+    root = board.get(name) or {}
     return {key: value for key, value in root.items() if isinstance(value, dict)}
 
 
@@ -50,10 +49,11 @@ def _from_first_made(loop: Loop, made: dict[str, int]) -> Loop:
     return replace(loop, factors=factors, links=loop.links[first:] + loop.links[:first])
 
 
-def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
-    """Plain records of a board document; unknown fields are ignored."""
+def room_outcome(room_id: str, room_name: str, board: Board) -> RoomOutcome:
+    """Plain records of a board as plain data (``visibility.board_of``, after
+    ``visibility.for_outside``); unknown fields are ignored."""
     outcome = RoomOutcome(room_id, room_name)
-    for note_id, note in _by_created(_entries(doc, "notes")):
+    for note_id, note in _by_created(_entries(board, "notes")):
         record: dict[str, Any] = {
             "id": note_id,
             "text": str(note.get("text") or ""),
@@ -65,9 +65,9 @@ def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
         if record["kind"] == "sketch" and isinstance(strokes, list):
             record["strokes"] = strokes  # the drawing, as the board stores it
         outcome.notes.append(record)
-    for cluster_id, cluster in _by_created(_entries(doc, "clusters")):
+    for cluster_id, cluster in _by_created(_entries(board, "clusters")):
         outcome.clusters.append({"id": cluster_id, "title": str(cluster.get("title") or "")})
-    for node_id, node in _by_created(_entries(doc, "nodes")):
+    for node_id, node in _by_created(_entries(board, "nodes")):
         outcome.factors.append(
             {
                 "id": node_id,
@@ -77,7 +77,7 @@ def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
         )
     factor_ids = {factor["id"] for factor in outcome.factors}
     links = []
-    for link_id, link in _by_created(_entries(doc, "links")):
+    for link_id, link in _by_created(_entries(board, "links")):
         source, target = str(link.get("from") or ""), str(link.get("to") or "")
         if source not in factor_ids or target not in factor_ids:
             continue
@@ -98,7 +98,7 @@ def room_outcome(room_id: str, room_name: str, doc: Doc[Any]) -> RoomOutcome:
     # random); the factors are in the order they were made.
     made = {factor["id"]: index for index, factor in enumerate(outcome.factors)}
     outcome.loops = [_from_first_made(loop, made) for loop in find_loops(links)]
-    for card_id, card in _by_created(_entries(doc, "actions")):
+    for card_id, card in _by_created(_entries(board, "actions")):
         words = {key: str(card.get(key) or "").strip() for key in ACTION_FIELDS}
         outcome.actions.append({"id": card_id, **words, "note": str(card.get("note") or "")})
     return outcome

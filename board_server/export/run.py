@@ -15,6 +15,7 @@ from board_server.rooms import doc_from_stored
 from board_server.storage import Store
 from board_server.storage.open import open_store, store_exists
 from board_server.workshop.control import Control
+from board_server.workshop.visibility import board_of, for_outside
 from board_server.workshop.voting import results
 
 RENDERERS = {"md": to_markdown, "csv": to_csv, "json": to_json}
@@ -35,7 +36,12 @@ async def _render(config: Config, workshop_ref: str, fmt: str) -> tuple[Workshop
         rooms: list[RoomOutcome] = []
         for room in workshop.rooms:
             stored = await store.load_doc(RoomKey(workshop.id, room.id))
-            outcome = room_outcome(room.id, room.name, doc_from_stored(stored))
+            # What leaves the room is what observers may see (workshop/visibility.py).
+            settings = control.room(room.id)
+            board = for_outside(
+                board_of(doc_from_stored(stored)), frozenset(settings.kept + settings.hidden)
+            )
+            outcome = room_outcome(room.id, room.name, board)
             add_votes(outcome, await _votes(store, workshop.id, room.id, control))
             rooms.append(outcome)
     finally:

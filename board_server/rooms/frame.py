@@ -8,6 +8,11 @@ per peer.
 from __future__ import annotations
 
 import struct
+from typing import Any
+
+from pycrdt import Doc
+
+from board_server.sync import ProtocolError, encode_sync_step2
 
 _FIN_BINARY = 0x82
 
@@ -32,3 +37,13 @@ class Frame:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.wire = ws_binary_frame(data)
+
+
+def step2_frame(doc: Doc[Any], state_vector: bytes) -> Frame:
+    """The answer to a sync step 1: what ``doc`` has that the state vector lacks.
+    Raises ProtocolError for a state vector Yjs cannot read."""
+    try:
+        missing = doc.get_update(state_vector)
+    except ValueError:
+        raise ProtocolError("invalid state vector") from None
+    return Frame(encode_sync_step2(missing))

@@ -97,7 +97,7 @@ class Keeper:
         finally:
             counter.task = None
 
-    async def compact(self, room: Room) -> bool:
+    async def compact(self, room: Room, *, scrub: bool = False) -> bool:
         """Fold the room's log up to the bus cursor into a snapshot of its document.
 
         False if another process was compacting it or the store failed; a
@@ -112,7 +112,7 @@ class Keeper:
         upto = self.bus.cursor(room.key)
         since = counter.since
         try:
-            done = await self.log.compact(room.key, snapshot, upto)
+            done = await self.log.compact(room.key, snapshot, upto, scrub=scrub)
         except Exception:
             counter.failures += 1
             delay = min(RETRY_MAX, RETRY_FIRST * 2 ** (counter.failures - 1))
@@ -145,6 +145,15 @@ class Keeper:
                 await self.settled(room)
                 if counter.since:
                     await self.compact(room)
+        finally:
+            self._counters.pop(room, None)
+            self.bus.unfollow(room.key, room)
+
+    async def dropped(self, room: Room) -> None:
+        """The room is unloading and must not be kept (its workshop was deleted):
+        wait for a compaction under way, then stop following it, compacting nothing."""
+        try:
+            await self.settled(room)
         finally:
             self._counters.pop(room, None)
             self.bus.unfollow(room.key, room)

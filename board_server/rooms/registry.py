@@ -8,7 +8,7 @@ import logging
 import time
 
 from board_server.bus import Bus, WorkshopEvent
-from board_server.errors import Close
+from board_server.errors import BoardError, Close
 from board_server.model import RoomKey
 from board_server.rooms.keeper import Keeper
 from board_server.rooms.peer import PeerState
@@ -18,6 +18,9 @@ from board_server.storage import DocLog
 logger = logging.getLogger("board.room")
 
 PARTICIPANT_LEFT = "participant.left"
+# How long after its erasure a workshop's rooms are refused here, whatever
+# a request that was under way when it went may still ask.
+ERASED_SECONDS = 60.0
 
 
 class RoomRegistry:
@@ -55,6 +58,7 @@ class RoomRegistry:
         self._unloading: dict[RoomKey, asyncio.Task[None]] = {}
         self._rooms: dict[RoomKey, Room] = {}
         self._idle: dict[RoomKey, asyncio.TimerHandle] = {}
+        self._erased: dict[str, float] = {}  # workshop id -> refused until (monotonic)
         self._closing = False
 
     @property
@@ -67,6 +71,7 @@ class RoomRegistry:
         while True:
             if self._closing:
                 raise RuntimeError("registry is closed")
+            self._refuse_erased(key.workshop_id)
             room = self._rooms.get(key)
             if room is not None and not room.closed:
                 self._cancel_idle(key)
@@ -86,6 +91,7 @@ class RoomRegistry:
             if unloading is not None:
                 await asyncio.shield(unloading)
             stored = await self._log.load_doc(key)
+            self._refuse_erased(key.workshop_id)
             room = Room(key, doc_from_stored(stored), self.keeper, commands=self._commands)
             self.keeper.opened(room, len(stored.updates), stored.cursor)
             self._rooms[key] = room
@@ -99,7 +105,7 @@ class RoomRegistry:
 
     def release(self, room: Room) -> None:
         """Call after removing a peer; arms the idle unload when the room is empty."""
-        if not room.peers and self._rooms.get(room.key) is room:
+        if room.idle and self._rooms.get(room.key) is room:
             self._arm_idle(room.key)
 
     def _arm_idle(self, key: RoomKey) -> None:
@@ -115,7 +121,7 @@ class RoomRegistry:
     def _start_unload(self, key: RoomKey) -> None:
         self._idle.pop(key, None)
         room = self._rooms.get(key)
-        if room is None or room.peers or key in self._unloading:
+        if room is None or not room.idle or key in self._unloading:
             return
         del self._rooms[key]
         room.retire()
@@ -156,6 +162,32 @@ class RoomRegistry:
             for peer in list(room.peers):
                 if peer.session.participant_id == participant_id and peer.state is PeerState.OPEN:
                     peer.close(Close.UNAUTHORIZED, "You left the workshop.")
+
+    def _refuse_erased(self, workshop_id: str) -> None:
+        until = self._erased.get(workshop_id)
+        if until is None:
+            return
+        if until > time.monotonic():
+            raise BoardError("not_found", "This workshop was deleted.")
+        del self._erased[workshop_id]
+
+    async def erase(self, workshop_id: str, code: int, reason: str) -> None:
+        """The workshop was deleted: close its rooms' peers and unload its rooms
+        without keeping anything more of them (no compaction), and refuse its
+        rooms for ``ERASED_SECONDS``."""
+        self._erased[workshop_id] = time.monotonic() + ERASED_SECONDS
+        loading = [t for k, t in self._loading.items() if k.workshop_id == workshop_id]
+        if loading:
+            await asyncio.gather(*loading, return_exceptions=True)
+        rooms = [room for key, room in self._rooms.items() if key.workshop_id == workshop_id]
+        for room in rooms:
+            self._cancel_idle(room.key)
+            del self._rooms[room.key]
+            room.discard(code, reason)
+        await asyncio.gather(*(self.keeper.dropped(room) for room in rooms))
+        unloading = [t for k, t in self._unloading.items() if k.workshop_id == workshop_id]
+        if unloading:
+            await asyncio.gather(*unloading, return_exceptions=True)
 
     async def close(
         self, code: int = Close.SERVICE_RESTART, reason: str = "server restarting"

@@ -5,23 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
 from typing import Any, Protocol
 
 from pycrdt import Doc, merge_updates
 
 from board_server.errors import Close
 from board_server.model import RoomKey, StoredDoc
-from board_server.rooms.frame import Frame
+from board_server.rooms.audience import Audience
+from board_server.rooms.frame import Frame, step2_frame
 from board_server.rooms.keeper import Keeper
 from board_server.rooms.peer import (
     AwarenessTooLarge,
     InvalidUpdate,
     Peer,
     PeerState,
-    RawWrite,
     Transport,
 )
+from board_server.rooms.projection import Board, Projection
 from board_server.rooms.session import Session
 from board_server.storage import StoreError
 from board_server.sync import (
@@ -36,13 +36,13 @@ from board_server.sync import (
     UnknownMessage,
     encode_awareness,
     encode_sync_step1,
-    encode_sync_step2,
     encode_sync_update,
     parse_message,
 )
 from board_server.sync.awareness import (
     AwarenessEntry,
     encode_awareness_update,
+    keep_presences,
     parse_awareness,
 )
 
@@ -95,6 +95,12 @@ class Commands(Protocol):
     def refuses(self, room: Room, peer: Peer) -> bool:
         """Whether the peer's board writes must be dropped now (a locked room)."""
 
+    def edited(self, room: Room) -> None:
+        """The room's board changed here (a batch of its updates was logged)."""
+
+    def observed(self, room: Room) -> Board:
+        """The room's board as observers may see it, root by root, as plain data."""
+
 
 class IgnoreCommands:
     """Rooms without a command channel (tests of the sync core): ignore type 100."""
@@ -106,6 +112,13 @@ class IgnoreCommands:
         """Nothing is ever locked."""
         return False
 
+    def observed(self, room: Room) -> Board:
+        """No filter is known here, so observers see nothing."""
+        return {}
+
+    def edited(self, room: Room) -> None:
+        """Nothing to note."""
+
 
 class _RemoteOwner:
     """Stands for the connections of another process in awareness bookkeeping."""
@@ -114,23 +127,6 @@ class _RemoteOwner:
 
     def __init__(self, node_id: str) -> None:
         self.node_id = node_id
-
-
-class _Audience:
-    """Who a broadcast goes to, split into direct socket writes and the rest."""
-
-    __slots__ = ("by_peer", "others", "writes")
-
-    def __init__(self, peers: Iterable[Peer]) -> None:
-        self.by_peer: dict[Peer, RawWrite] = {}
-        self.others: list[Peer] = []
-        for peer in peers:
-            write = peer.direct()
-            if write is None:
-                self.others.append(peer)
-            else:
-                self.by_peer[peer] = write
-        self.writes = list(self.by_peer.values())
 
 
 class Room:
@@ -173,8 +169,20 @@ class Room:
         self._flush_handle: asyncio.Handle | None = None
         self._loop = asyncio.get_running_loop()
         self._last_flush = 0.0
-        self._everyone: _Audience | None = None
-        self._aware: _Audience | None = None
+        self._everyone: Audience | None = None
+        self._aware: Audience | None = None
+        # The observers' copy, while the room has observers here.
+        self.projection: Projection | None = None
+
+    @property
+    def idle(self) -> bool:
+        """No connection of any kind is left: the room may unload."""
+        return not self.peers and self.projection is None
+
+    def connections(self) -> list[Peer]:
+        """Every peer of the room, observers included."""
+        observers = list(self.projection.peers) if self.projection is not None else []
+        return [*self.peers, *observers]
 
     def _peers_changed(self) -> None:
         self._everyone = self._aware = None
@@ -182,7 +190,16 @@ class Room:
     def connect(
         self, transport: Transport, session: Session, *, queue_limit: int, label: str
     ) -> Peer:
-        """Admit a connection as a new peer and start the sync handshake with it."""
+        """Admit a connection as a new peer and start the sync handshake with
+        it; an observer goes to the room's projection."""
+        if session.projected:
+            if self.projection is None:
+                self.projection = Projection(
+                    self.key,
+                    lambda: self._commands.observed(self),
+                    lambda peer, body: self._commands.handle(self, peer, body),
+                )
+            return self.projection.connect(transport, session, queue_limit=queue_limit, label=label)
         peer = Peer(self, transport, session, queue_limit=queue_limit, label=label)
         self.peers.add(peer)
         self._peers_changed()
@@ -207,6 +224,13 @@ class Room:
     def remove(self, peer: Peer) -> None:
         """Forget a peer and tell everyone, here and on other processes, that
         its presence is gone. Idempotent."""
+        projection = self.projection
+        if projection is not None and peer in projection.peers:
+            projection.remove(peer)
+            if not projection.peers:
+                projection.cancel()
+                self.projection = None
+            return
         if peer not in self.peers:
             return
         self.peers.discard(peer)
@@ -230,11 +254,7 @@ class Room:
         """
         message = parse_message(data)
         if isinstance(message, SyncStep1):
-            try:
-                missing = self.doc.get_update(message.state_vector)
-            except ValueError:
-                raise ProtocolError("invalid state vector") from None
-            peer.send(Frame(encode_sync_step2(missing)))
+            peer.send(step2_frame(self.doc, message.state_vector))
         elif isinstance(message, (SyncStep2, SyncUpdate)):
             if peer.read_only:
                 peer.dropped_writes += 1
@@ -256,6 +276,7 @@ class Room:
                 peer.send(Frame(data))
                 return
             _check_awareness(entries, self.awareness.owned(peer))
+            entries = keep_presences(entries)
             person = peer.session.participant_id
 
             def same_person(holder: object) -> bool:
@@ -333,6 +354,12 @@ class Room:
             raise StoreError(f"room {self.key} could not log the update")
         await self._keeper.log.flush()
 
+    async def compact(self, *, scrub: bool = False) -> bool:
+        """Fold the room's log into a snapshot now (after a note was hidden,
+        with ``scrub``); False if the store or another process declined."""
+        await self._keeper.settled(self)
+        return await self._keeper.compact(self, scrub=scrub)
+
     def _flush(self) -> None:
         self._flush_handle = None
         self._last_flush = self._loop.time()
@@ -347,6 +374,8 @@ class Room:
 
         def fan_out() -> None:
             self._broadcast(Frame(encode_sync_update(update)), self._audience(), skip)
+            if self.projection is not None:
+                self.projection.changed()
 
         if self._broken:
             return
@@ -354,6 +383,8 @@ class Room:
             self._keeper.append(self, update, fan_out)
         except StoreError as exc:
             self._give_up(str(exc))
+            return
+        self._commands.edited(self)
 
     def _give_up(self, reason: str) -> None:
         logger.error(
@@ -362,7 +393,7 @@ class Room:
         )  # fmt: skip
         self.closed = self._broken = True
         self._keeper.broken(self)
-        for peer in list(self.peers):
+        for peer in self.connections():
             peer.close(Close.TRY_AGAIN_LATER, "The board could not be saved; reconnecting.")
 
     def remote_updates(self, updates: list[bytes]) -> None:
@@ -383,6 +414,14 @@ class Room:
         if applied:
             update = applied[0] if len(applied) == 1 else merge_updates(*applied)
             self._broadcast(Frame(encode_sync_update(update)), self._audience(), None)
+            if self.projection is not None:
+                self.projection.changed()
+
+    def project_soon(self) -> None:
+        """What observers may see changed without an edit (a note was marked
+        "stays in the room"): refresh their copy."""
+        if self.projection is not None:
+            self.projection.changed()
 
     def remote_awareness(self, node_id: str, payload: bytes) -> None:
         """Presence from a connection on another process: keep it and pass it on."""
@@ -409,38 +448,38 @@ class Room:
     def _send_awareness(self, frame: Frame) -> None:
         self._broadcast(frame, self._awareness_audience(), None)
 
-    def _audience(self) -> _Audience:
+    def _audience(self) -> Audience:
         if self._everyone is None:
-            self._everyone = _Audience(self.peers)
+            self._everyone = Audience(self.peers)
         return self._everyone
 
-    def _awareness_audience(self) -> _Audience:
+    def _awareness_audience(self) -> Audience:
         if self._aware is None:
-            self._aware = _Audience(peer for peer in self.peers if peer.sees_awareness)
+            self._aware = Audience(peer for peer in self.peers if peer.sees_awareness)
         return self._aware
 
-    def _broadcast(self, frame: Frame, audience: _Audience, skip: Peer | None) -> None:
-        skip_write = audience.by_peer.get(skip) if skip is not None else None
-        wire = frame.wire
-        try:
-            for write in audience.writes:
-                if write is not skip_write:
-                    write(wire)
-        except Exception:
-            # A socket closed without telling its peer (a bug): resend to all
-            # the careful way; a second copy of a message changes nothing.
-            logger.exception("room %s: direct write failed; resending", self.key)
+    def _broadcast(self, frame: Frame, audience: Audience, skip: Peer | None) -> None:
+        if not audience.send(frame, skip, self.key):
             self._peers_changed()
-            for peer in audience.by_peer:
-                if peer is not skip:
-                    peer.send(frame)
-        for peer in audience.others:
-            if peer is not skip:
-                peer.send(frame)
 
     def retire(self) -> None:
         """Take no new peers: the registry is unloading the room."""
         self.closed = True
+
+    def discard(self, code: int, reason: str) -> None:
+        """Close every peer and drop what is pending, logging nothing more: its
+        workshop was deleted (the registry then has the keeper let go of it)."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        self._pending.clear()
+        # As a room that gave up: a late server write logs nothing.
+        self.closed = self._broken = True
+        for peer in self.connections():
+            if peer.state is PeerState.OPEN:
+                peer.close(code, reason)
+        if self.projection is not None:
+            self.projection.cancel()
 
     async def close(self, code: int, reason: str) -> None:
         """Log what is pending, close every peer, and let the keeper compact the room."""
@@ -448,7 +487,9 @@ class Room:
             self._flush_handle.cancel()
             self._flush()
         self.closed = True
-        for peer in list(self.peers):
+        for peer in self.connections():
             if peer.state is PeerState.OPEN:
                 peer.close(code, reason)
+        if self.projection is not None:
+            self.projection.cancel()
         await self._keeper.closed(self)

@@ -32,6 +32,12 @@ class Session:
         return self.role.read_only or self.spectator
 
     @property
+    def projected(self) -> bool:
+        """This connection sees the room's projection, never the room's own
+        document: an observer."""
+        return self.role is Role.OBSERVER
+
+    @property
     def sees_awareness(self) -> bool:
         """Presence (names, cursors) reaches this connection; never an observer's."""
         return self.role is not Role.OBSERVER

@@ -69,6 +69,7 @@
   }
 
   class Unauthorized extends Error {}
+  class Gone extends Error {}
 
   /** Call the API with the admin token: the JSON answer, or an Error with its detail. */
   async function api(method, path, body) {
@@ -83,6 +84,7 @@
     // A proxy in the way may answer with a page instead of JSON.
     const answer = await response.json().catch(() => ({}));
     if (response.status === 401) throw new Unauthorized(answer.detail);
+    if (response.status === 404 && method === "DELETE") throw new Gone(answer.detail);
     if (!response.ok) throw new Error(answer.detail || "The server said no (" + response.status + ").");
     return answer;
   }
@@ -228,9 +230,81 @@
         copyable(["Workshop id"], workshop.id, "workshop id")),
       el("h4", { textContent: "Rooms" }),
       el("ul", { className: "rooms" },
-        ...workshop.rooms.map((room) => roomItem(room, workshop.room_capacity, workshop.join_code))));
+        ...workshop.rooms.map((room) => roomItem(room, workshop.room_capacity, workshop.join_code))),
+      deletePart(workshop));
     article.setAttribute("aria-labelledby", headingId);
     return el("li", {}, article);
+  }
+
+  // --- Deleting ------------------------------------------------------------
+
+  /** Whether the typed text names the workshop: its join code, or its name (title). */
+  function confirms(workshop, typed) {
+    const text = typed.trim().toLowerCase();
+    return text !== "" && (text === workshop.join_code.toLowerCase() ||
+      text === workshop.title.trim().toLowerCase());
+  }
+
+  /** "Delete workshop": opens a form that asks for the join code or the name first. */
+  function deletePart(workshop) {
+    const panelId = "delete-" + workshop.id;
+    const inputId = "delete-confirm-" + workshop.id;
+    const open = el("button", { type: "button", className: "secondary danger", textContent: "Delete workshop" });
+    open.setAttribute("aria-controls", panelId);
+    open.setAttribute("aria-expanded", "false");
+    open.setAttribute("aria-label", "Delete the workshop " + workshop.title);
+    const input = el("input", { id: inputId, autocomplete: "off", autocapitalize: "off", spellcheck: false });
+    const problem = el("p", { id: inputId + "-error", className: "error" });
+    problem.setAttribute("role", "alert");
+    input.setAttribute("aria-describedby", panelId + "-warning " + problem.id);
+    const confirm = el("button", { type: "submit", className: "danger", textContent: "Delete for good" });
+    const cancel = el("button", { type: "button", className: "secondary", textContent: "Keep it" });
+    const form = el("form", { className: "delete-form" },
+      el("label", { htmlFor: inputId,
+        textContent: "To delete it, type its join code (" + workshop.join_code + ") or its name" }),
+      input, problem, el("div", { className: "delete-actions" }, confirm, cancel));
+    const panel = el("div", { id: panelId, className: "delete-panel", hidden: true },
+      el("p", { id: panelId + "-warning", className: "help",
+        textContent: "This deletes the workshop for good: every board, the names, private drafts, " +
+          "votes and the activity list. Every tablet and screen in it is disconnected." }),
+      form);
+    const show = (shown) => {
+      panel.hidden = !shown;
+      open.setAttribute("aria-expanded", String(shown));
+      if (shown) input.focus(); else open.focus();
+    };
+    open.addEventListener("click", () => show(panel.hidden));
+    cancel.addEventListener("click", () => {
+      input.value = "";
+      problem.textContent = "";
+      show(false);
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!confirms(workshop, input.value)) {
+        problem.textContent = "That is not this workshop's join code or name; nothing was deleted.";
+        input.focus();
+        return;
+      }
+      problem.textContent = "";
+      confirm.disabled = true;
+      try {
+        await api("DELETE", "/api/workshops/" + encodeURIComponent(workshop.id));
+      } catch (err) {
+        confirm.disabled = false;
+        // Already gone (deleted elsewhere): it leaves the list all the same.
+        if (!(err instanceof Gone)) {
+          handle(err, problem);
+          return;
+        }
+      }
+      localStorage.removeItem(FACILITATOR_KEY + workshop.id);
+      workshops = workshops.filter((w) => w.id !== workshop.id);
+      render();
+      $("list-heading").focus();
+      say("Deleted the workshop \u201c" + workshop.title + "\u201d and everything kept of it.");
+    });
+    return el("div", { className: "delete" }, open, panel);
   }
 
   /** The facilitator token: kept on this device, or fetched with the admin token. */

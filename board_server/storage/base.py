@@ -1,7 +1,8 @@
 """The ports every persistence backend implements.
 
 Six concerns, kept apart so that a second backend implements each cleanly:
-- ``WorkshopStore``: workshops and participants (seats);
+- ``WorkshopStore``: workshops and participants (seats), their last
+  activity, and erasing a workshop with everything of it;
 - ``ControlStore``: each workshop's control state (compare-and-set on a
   version), its audit list, and presence;
 - ``VoteStore``: ballots held to their budget atomically, and tallies;
@@ -23,6 +24,7 @@ from typing import Protocol
 
 from board_server.model import (
     AuditEntry,
+    BinEntry,
     CastResult,
     Draft,
     Participant,
@@ -105,6 +107,26 @@ class WorkshopStore(Protocol):
 
     async def room_headcounts(self, workshop_id: str, *, lapse_before: float) -> dict[str, int]:
         """Seats held per room id; rooms with nobody may be missing."""
+
+    async def delete_workshop(self, workshop_id: str) -> bool:
+        """Delete the workshop and everything of it: its join code, participants,
+        control state, audit, presence, votes, drafts, activity, and every
+        room's snapshot and log, with this process's updates of it not yet
+        written. False if the workshop was not there (what is left of it
+        goes all the same, so a second call sweeps up writes that raced the first).
+
+        The workshop itself goes first, in one atomic step with its join code,
+        so that a half-deleted workshop is never found. Nothing of it stays
+        in the store's files or keys once this returns.
+        """
+
+    async def record_activity(self, workshop_id: str, at: float) -> None:
+        """Note that the workshop was in use at ``at`` (the latest time wins);
+        nothing for a workshop the store does not hold."""
+
+    async def idle_workshops(self, before: float) -> list[str]:
+        """Ids of the workshops last in use before ``before``; one never
+        recorded in use counts from its creation."""
 
 
 class ControlStore(Protocol):
@@ -203,6 +225,22 @@ class DraftStore(Protocol):
         """Delete these drafts, whoever wrote them (a reveal has put them on the board)."""
 
 
+class BinStore(Protocol):
+    """The moderation bin: notes the facilitator hid, one entry per note of a
+    room. Only the facilitator reads it. Taking an entry out (a restore) is
+    atomic across processes, so two facilitators never restore one note twice.
+    """
+
+    async def bin_put(self, workshop_id: str, entry: BinEntry) -> None:
+        """Keep a hidden note (replacing an entry for the same note)."""
+
+    async def bin_take(self, workshop_id: str, room_id: str, note_id: str) -> BinEntry | None:
+        """Remove the note's entry and return it; None if there is none."""
+
+    async def bin_list(self, workshop_id: str) -> list[BinEntry]:
+        """Every entry of the workshop, oldest hide first, then by room and note."""
+
+
 class DocLog(Protocol):
     """Each room's document: a snapshot and the log of updates after it."""
 
@@ -225,13 +263,24 @@ class DocLog(Protocol):
         Updates this process appended and that are not yet written are included.
         """
 
-    async def compact(self, room: RoomKey, snapshot: bytes, upto: Cursor) -> bool:
+    async def compact(
+        self, room: RoomKey, snapshot: bytes, upto: Cursor, *, scrub: bool = False
+    ) -> bool:
         """Replace the log up to ``upto`` with this snapshot, which must cover
         every update at or before ``upto``. Later updates stay in the log.
 
         False, changing nothing, when another process is compacting the room.
         A snapshot whose ``upto`` is not after the stored one's changes nothing.
+        With ``scrub`` (after a note was hidden), no copy of what was replaced
+        stays where the store could still read it (SQLite's write-ahead log),
+        apart from updates younger than ``log_grace``.
         """
+
+    @property
+    def log_grace(self) -> float:
+        """Seconds for which a compaction keeps the updates it covers in the
+        log (Redis keeps them for other processes' lagging readers): a
+        compaction this long after an update leaves no copy of it."""
 
     async def log_length(self, room: RoomKey) -> int:
         """How many updates follow the snapshot, pending ones included."""
@@ -240,7 +289,7 @@ class DocLog(Protocol):
         """Wait until everything appended so far is written."""
 
 
-class Store(WorkshopStore, ControlStore, VoteStore, DraftStore, DocLog, Protocol):
+class Store(WorkshopStore, ControlStore, VoteStore, DraftStore, BinStore, DocLog, Protocol):
     """A backend's storage side: workshops, control state, votes, drafts, and the document log."""
 
     async def start(self) -> None:

@@ -11,6 +11,28 @@ from __future__ import annotations
 from board_server.model import RoomKey, VoteKey
 
 DEFAULT_PREFIX = "board:"
+# The kinds of key whose name holds the workshop id right after the kind.
+_WORKSHOP_KINDS = frozenset(
+    {
+        "w",
+        "p",
+        "ps",
+        "ctl",
+        "audit",
+        "online",
+        "vote",
+        "drafts",
+        "draft",
+        "doc",
+        "log",
+        "lock",
+        "bin",
+    }
+)
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 class Keys:
@@ -41,6 +63,25 @@ class Keys:
     def join_code(self, code: str) -> str:
         """String: the id of the workshop with this (normalized) join code."""
         return f"{self.prefix}code:{code}"
+
+    @property
+    def activity(self) -> str:
+        """Sorted set of workshop ids, scored by when each was last in use."""
+        return f"{self.prefix}active"
+
+    def workshop_pattern(self, workshop_id: str) -> str:
+        """A SCAN pattern for every key named after the workshop (and a few
+        others: ``workshop_of`` tells which are its own)."""
+        return f"{_glob_escape(self.prefix)}*:{_glob_escape(workshop_id)}*"
+
+    def workshop_of(self, key: str) -> str | None:
+        """The workshop this key belongs to, if it is one named after its
+        workshop (``w:``, ``p:``, ``log:`` ...); None for any other key."""
+        if not key.startswith(self.prefix):
+            return None
+        kind, _, rest = key[len(self.prefix) :].partition(":")
+        workshop_id = rest.partition(":")[0]
+        return workshop_id if kind in _WORKSHOP_KINDS and workshop_id else None
 
     # Participants.
     def participant(self, workshop_id: str, participant_id: str) -> str:
@@ -85,6 +126,12 @@ class Keys:
     def tally(self, vote: VoteKey) -> str:
         """Hash: a closed vote's tally (``v`` voters, ``t:ITEM`` totals, ``s:SCORE:ITEM``)."""
         return f"{self.prefix}vote:{vote.workshop_id}:{vote.vote_id}:tally"
+
+    # The moderation bin.
+    def bin(self, workshop_id: str) -> str:
+        """Hash: ``{room}\x1f{note}`` -> msgpack ``[hidden_at, body]``, the notes the
+        facilitator hid."""
+        return f"{self.prefix}bin:{workshop_id}"
 
     # Drafts.
     def drafts(self, workshop_id: str) -> str:

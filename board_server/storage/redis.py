@@ -32,6 +32,7 @@ from redis.exceptions import RedisError
 from board_server.model import (
     SCALE_TOP,
     AuditEntry,
+    BinEntry,
     CastResult,
     Draft,
     Participant,
@@ -92,6 +93,7 @@ class _Queued(NamedTuple):
     room: RoomKey
     data: bytes
     on_logged: OnLogged | None
+    dropped: bool = False  # its workshop was deleted: counted as written, never sent
 
 
 def _amounts(flat: Sequence[Any]) -> dict[str, int]:
@@ -121,6 +123,10 @@ def _normalize_code(join_code: str) -> str:
 def _text(raw: Any) -> str:
     # The client returns bytes (decode_responses=False); its types allow str too.
     return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+def _bin_field(room_id: str, note_id: str) -> str:
+    return f"{room_id}\x1f{note_id}"
 
 
 def _blob(raw: Any) -> bytes:
@@ -375,6 +381,46 @@ class RedisStore:
         )
         return {room.decode(): int(n) for room, n in zip(flat[::2], flat[1::2], strict=True)}
 
+    async def delete_workshop(self, workshop_id: str) -> bool:
+        """Drop this process's queued updates of the workshop, delete the
+        workshop with its join code and every key it names in one script,
+        then any other key named after it (its votes) found by SCAN."""
+        self._check_open()
+        k = self.keys
+        keys = [
+            k.workshop(workshop_id), k.workshops, k.activity, k.participants(workshop_id),
+            k.drafts(workshop_id), k.control(workshop_id), k.audit(workshop_id),
+            k.presence(workshop_id), k.bin(workshop_id),
+        ]  # fmt: skip
+        rooms = RoomKey(workshop_id, "")
+        args = [
+            workshop_id, k.join_code(""), self._hash_prefix(workshop_id), k.participant_owner(""),
+            k.draft_prefix(workshop_id), k.snapshot(rooms), k.log(rooms), k.compaction_lock(rooms),
+        ]  # fmt: skip
+        async with self._writing:
+            self._drop_queued(workshop_id)
+            existed = bool(await self._eval("delete_workshop", keys, args))
+        with self._errors():
+            found = [
+                key
+                async for key in self.client.scan_iter(k.workshop_pattern(workshop_id), count=1000)
+                if k.workshop_of(_text(key)) == workshop_id
+            ]
+            for start in range(0, len(found), 500):
+                await self.client.delete(*found[start : start + 500])
+        return existed
+
+    async def record_activity(self, workshop_id: str, at: float) -> None:
+        """Note that the workshop was in use at ``at``, if it exists (one script)."""
+        keys = [self.keys.workshop(workshop_id), self.keys.activity]
+        await self._eval("record_activity", keys, [workshop_id, repr(at)])
+
+    async def idle_workshops(self, before: float) -> list[str]:
+        """Ids of the workshops last in use (or, never, created) before ``before``."""
+        ids = await self._eval("idle_workshops", [self.keys.workshops, self.keys.activity],
+                               [repr(before)])  # fmt: skip
+        return [_text(i) for i in ids]
+
     async def list_participants(self, workshop_id: str) -> list[Participant]:
         """Every participant of the workshop, those who left included, oldest first
         (by ``created``, then id); read in one script."""
@@ -497,6 +543,36 @@ class RedisStore:
         who = {item: tuple(sorted(pairs)) for item, pairs in named.items()}
         return Tally(totals, spread_tuples, int(raw.get(b"v", 0)), who)
 
+    # The moderation bin.
+    async def bin_put(self, workshop_id: str, entry: BinEntry) -> None:
+        """Keep a hidden note."""
+        self._check_open()
+        field = _bin_field(entry.room_id, entry.note_id)
+        packed = msgpack.packb([entry.hidden_at, entry.body])
+        with self._errors():
+            await self.client.hset(self.keys.bin(workshop_id), field, packed)
+
+    async def bin_take(self, workshop_id: str, room_id: str, note_id: str) -> BinEntry | None:
+        """Remove the note's entry and return it (one script)."""
+        keys = [self.keys.bin(workshop_id)]
+        raw = await self._eval("bin_take", keys, [_bin_field(room_id, note_id)])
+        if raw is None:
+            return None
+        hidden_at, body = msgpack.unpackb(_blob(raw))
+        return BinEntry(room_id, note_id, float(hidden_at), bytes(body))
+
+    async def bin_list(self, workshop_id: str) -> list[BinEntry]:
+        """Every entry of the workshop, oldest hide first."""
+        self._check_open()
+        with self._errors():
+            raw = await self.client.hgetall(self.keys.bin(workshop_id))
+        found = []
+        for field, value in raw.items():
+            room_id, _, note_id = _text(field).partition("\x1f")
+            hidden_at, body = msgpack.unpackb(_blob(value))
+            found.append(BinEntry(room_id, note_id, float(hidden_at), bytes(body)))
+        return sorted(found, key=lambda e: (e.hidden_at, e.room_id, e.note_id))
+
     # Drafts.
     async def add_draft(self, workshop_id: str, draft: Draft, limit: int) -> bool:
         """Keep a new draft unless its author has ``limit`` waiting (one script)."""
@@ -578,20 +654,29 @@ class RedisStore:
             with self._errors():
                 keys = [self.keys.snapshot(room), self.keys.log(room)]
                 loaded = await self._eval("load", keys, [])
-            queued = [q.data for q in self._queue if q.room == room]
+            queued = [q.data for q in self._queue if q.room == room and not q.dropped]
         snapshot, snapshot_cursor, rest = loaded[0], loaded[1], loaded[2:]
         updates = rest[1::2] + queued
         cursor: bytes = rest[-2] if rest else snapshot_cursor or b""
         return StoredDoc(snapshot, updates, cursor.decode())
 
-    async def compact(self, room: RoomKey, snapshot: bytes, upto: Cursor) -> bool:
+    @property
+    def log_grace(self) -> float:
+        """Seconds a compaction leaves covered entries in the stream (TRIM_GRACE_MS)."""
+        return TRIM_GRACE_MS / 1000
+
+    async def compact(
+        self, room: RoomKey, snapshot: bytes, upto: Cursor, *, scrub: bool = False
+    ) -> bool:
         """Replace the stream up to ``upto`` with this snapshot, under the room's lock.
 
         Nothing is lost if this process dies at any step: the snapshot and the
         trim are one script, so either both happen or neither; a lock left behind
         expires after 30 s; and the script writes only while the lock still holds
         this call's fencing token, so a compactor that paused past its lock's
-        expiry cannot overwrite a newer snapshot.
+        expiry cannot overwrite a newer snapshot. ``scrub`` asks nothing more
+        here: Redis frees replaced values; entries younger than ``log_grace``
+        stay, for lagging readers, until the next compaction.
         """
         self._check_open()
         ms, seq = _stream_id(upto)
@@ -615,7 +700,7 @@ class RedisStore:
             with self._errors():
                 keys = [self.keys.snapshot(room), self.keys.log(room)]
                 length = int(await self._eval("log_length", keys, []))
-            return length + sum(1 for q in self._queue if q.room == room)
+            return length + sum(1 for q in self._queue if q.room == room and not q.dropped)
 
     async def flush(self) -> None:
         """Wait until everything appended so far is in Redis."""
@@ -645,6 +730,15 @@ class RedisStore:
         self._check_open()
         with self._errors():
             return await self._scripts[name](keys=keys, args=args)
+
+    def _drop_queued(self, workshop_id: str) -> None:
+        """Forget the workshop's updates still queued here (it is being deleted);
+        hold ``_writing``. They stay in the queue, empty, so that the writer
+        counts them as written in their turn, and send nothing."""
+        for i, item in enumerate(self._queue):
+            if item.room.workshop_id == workshop_id and not item.dropped:
+                self._queued_bytes -= len(item.data)
+                self._queue[i] = _Queued(item.room, b"", None, dropped=True)
 
     async def _take_lock(self, room: RoomKey) -> int | None:
         """A fresh fencing token, held in the room's lock; None if another holds it."""
@@ -706,12 +800,13 @@ class RedisStore:
             if not batch:
                 self._wake.clear()
                 return []
-            ids = await self._append_all(batch)
+            sent = [item for item in batch if not item.dropped]
+            ids = await self._append_all(sent) if sent else []
             for item in batch:
                 self._queue.popleft()
                 self._queued_bytes -= len(item.data)
             self._written += len(batch)
-        return [(item, cursor, gap) for item, (cursor, gap) in zip(batch, ids, strict=True)]
+        return [(item, cursor, gap) for item, (cursor, gap) in zip(sent, ids, strict=True)]
 
     async def _append_all(self, batch: list[_Queued]) -> list[tuple[Cursor, bool | None]]:
         """XADD the batch in one write; (id, gap) per update (see LogWatcher).

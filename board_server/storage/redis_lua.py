@@ -280,6 +280,11 @@ end
 return out
 """,
     # KEYS: the workshop's draft ids. ARGV: the draft key prefix, then ids.
+    "bin_take": """
+local entry = redis.call('HGET', KEYS[1], ARGV[1])
+if entry then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return entry
+""",
     "drop_drafts": """
 for i = 2, #ARGV do
   redis.call('DEL', ARGV[1] .. ARGV[i])
@@ -330,6 +335,55 @@ return out
 local cursor = redis.call('HGET', KEYS[1], 'cursor')
 if not cursor then return redis.call('XLEN', KEYS[2]) end
 return #redis.call('XRANGE', KEYS[2], '(' .. cursor, '+')
+""",
+    # KEYS: the workshop, the workshops by creation, the workshops by activity,
+    # its participant ids, its draft ids, then its other keys of fixed names.
+    # ARGV: its id, then the key prefixes of join codes, its participants,
+    # participant owners, its drafts, and its rooms' snapshots, logs and locks.
+    # Deletes the workshop with its join code, every key those name, and the
+    # keys given; 1 if the workshop was there, 0 if not.
+    "delete_workshop": """
+local existed = 0
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  existed = 1
+  local w = cjson.decode(raw)
+  if redis.call('GET', ARGV[2] .. w.join_code) == ARGV[1] then
+    redis.call('DEL', ARGV[2] .. w.join_code)
+  end
+  for _, room in ipairs(w.rooms) do
+    redis.call('DEL', ARGV[6] .. room.id, ARGV[7] .. room.id, ARGV[8] .. room.id)
+  end
+end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  redis.call('DEL', ARGV[3] .. id)
+  if redis.call('GET', ARGV[4] .. id) == ARGV[1] then redis.call('DEL', ARGV[4] .. id) end
+end
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[5])) do redis.call('DEL', ARGV[5] .. id) end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('DEL', KEYS[1], unpack(KEYS, 4))
+return existed
+""",
+    # KEYS: the workshop, the workshops by activity. ARGV: its id, the time.
+    # Keeps the later time, and nothing for a workshop that is not there.
+    "record_activity": """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local at = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if at and tonumber(at) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1
+""",
+    # KEYS: the workshops by creation, the workshops by activity. ARGV: the
+    # time before which a workshop is idle. The ids of those last in use
+    # before it (or, never recorded in use, created before it).
+    "idle_workshops": """
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])) do
+  local at = redis.call('ZSCORE', KEYS[2], id)
+  if not at or tonumber(at) < tonumber(ARGV[1]) then out[#out + 1] = id end
+end
+return out
 """,
     # KEYS: lock. ARGV: fence.
     "release": """

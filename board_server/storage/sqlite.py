@@ -21,6 +21,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from board_server.model import (
     AuditEntry,
+    BinEntry,
     CastResult,
     Draft,
     Participant,
@@ -33,14 +34,20 @@ from board_server.model import (
     VoteRules,
     Workshop,
 )
-from board_server.storage import sqlite_control, sqlite_drafts, sqlite_votes
+from board_server.storage import (
+    sqlite_bin,
+    sqlite_control,
+    sqlite_drafts,
+    sqlite_retention,
+    sqlite_votes,
+)
 from board_server.storage.base import Cursor, OnLogged, StoreError
 
 logger = logging.getLogger("board.storage")
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 # _MIGRATIONS[v] holds the statements that take the schema from user_version v to v + 1.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
@@ -69,6 +76,10 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     sqlite_votes.MIGRATION,
     # Private drafts (statements in sqlite_drafts).
     sqlite_drafts.MIGRATION,
+    # Each workshop's last activity (statements in sqlite_retention).
+    sqlite_retention.MIGRATION,
+    # The moderation bin (statements in sqlite_bin).
+    sqlite_bin.MIGRATION,
 )
 # A participant holds a seat (Participant.holds_seat) when this is true; the
 # one parameter is lapse_before.
@@ -236,6 +247,29 @@ class SQLiteStore:
         )
         return dict(await self._query(sql, workshop_id, lapse_before))
 
+    async def delete_workshop(self, workshop_id: str) -> bool:
+        """Delete the workshop and every row of it in one transaction, with its
+        updates still pending here and its presence, then empty the write-ahead log."""
+        self._check_open()
+        self._presence.forget(workshop_id)
+        # Submitted after any write of them already under way (one worker, in order).
+        self._pending = deque(p for p in self._pending if p.room.workshop_id != workshop_id)
+        erase = sqlite_retention.erase
+        existed = await self._run(partial(self._db_in_transaction, erase, workshop_id))
+        await self._run(self._db_forget)
+        return existed
+
+    async def record_activity(self, workshop_id: str, at: float) -> None:
+        """Note that the workshop was in use at ``at``, if it exists."""
+        self._check_open()
+        touch = sqlite_retention.touch
+        await self._run(partial(self._db_in_transaction, touch, workshop_id, at))
+
+    async def idle_workshops(self, before: float) -> list[str]:
+        """Ids of the workshops last in use (or, never, created) before ``before``."""
+        self._check_open()
+        return await self._run(lambda: sqlite_retention.idle(self._db(), before))
+
     async def list_participants(self, workshop_id: str) -> list[Participant]:
         """Every participant of the workshop, those who left included, oldest first
         (by ``created``, then id)."""
@@ -356,6 +390,29 @@ class SQLiteStore:
             await self._run(self._db_forget)
 
     # The document log.
+
+    # The moderation bin.
+    async def bin_put(self, workshop_id: str, entry: BinEntry) -> None:
+        """Keep a hidden note."""
+        self._check_open()
+        await self._run(partial(self._db_in_transaction, sqlite_bin.put, workshop_id, entry))
+
+    async def bin_take(self, workshop_id: str, room_id: str, note_id: str) -> BinEntry | None:
+        """Remove the note's entry and return it (one transaction), then checkpoint."""
+        self._check_open()
+        take = sqlite_bin.take
+        taken = await self._run(
+            partial(self._db_in_transaction, take, workshop_id, room_id, note_id)
+        )
+        if taken is not None:
+            await self._run(self._db_forget)
+        return taken
+
+    async def bin_list(self, workshop_id: str) -> list[BinEntry]:
+        """Every entry of the workshop, oldest hide first."""
+        self._check_open()
+        return await self._run(lambda: sqlite_bin.entries(self._db(), workshop_id))
+
     def append_update(
         self, room: RoomKey, update: bytes, on_logged: OnLogged | None = None
     ) -> None:
@@ -381,16 +438,25 @@ class SQLiteStore:
         last = log[-1][0] if log else upto
         return StoredDoc(snapshot, [data for _, data in log], str(last) if last else "")
 
-    async def compact(self, room: RoomKey, snapshot: bytes, upto: Cursor) -> bool:
+    log_grace = 0.0
+    """A compaction keeps nothing it covers: one process reads this file."""
+
+    async def compact(
+        self, room: RoomKey, snapshot: bytes, upto: Cursor, *, scrub: bool = False
+    ) -> bool:
         """Replace the room's log up to ``upto`` with this snapshot; later updates stay.
 
-        One transaction, which also commits every pending update. Always True:
-        one process owns the file, so nobody else compacts.
+        One transaction, which also commits every pending update; with
+        ``scrub``, then a checkpoint, so the write-ahead log keeps no copy of
+        what the snapshot replaced. Always True: one process owns the file,
+        so nobody else compacts.
         """
         self._check_open()
         seq = self._seq_of(upto)
         batch = list(self._pending)
         self._forget(await self._run(partial(self._db_write, batch, (room, snapshot, seq))))
+        if scrub:
+            await self._run(self._db_forget)
         return True
 
     async def log_length(self, room: RoomKey) -> int:
@@ -623,7 +689,7 @@ class SQLiteStore:
 
     def _db_forget(self) -> None:
         """Copy the write-ahead log into the file and empty it, so that the
-        old pages of a deleted draft stay in neither (``secure_delete`` clears
+        old pages of a deleted draft or workshop stay in neither (``secure_delete`` clears
         them in the file). Busy readers of another store make it partial:
         the next one finishes it."""
         self._db().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()

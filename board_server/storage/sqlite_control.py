@@ -86,3 +86,7 @@ class Presence:
         """Ids of the workshop's participants online at ``now``."""
         times = self._until.get(workshop_id, {})
         return {pid for pid, until in times.items() if until > now}
+
+    def forget(self, workshop_id: str) -> None:
+        """Drop everything of the workshop (it was deleted)."""
+        self._until.pop(workshop_id, None)

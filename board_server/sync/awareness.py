@@ -7,6 +7,9 @@ latest state of each, so that a newcomer sees who is already here.
 
 from __future__ import annotations
 
+import json
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,6 +48,47 @@ def parse_awareness(payload: bytes) -> list[AwarenessEntry]:
         entries.append(AwarenessEntry(client_id, clock, reader.var_string()))
     reader.expect_end()
     return entries
+
+
+_SPACE = re.compile(r"[a-z]{1,16}")
+_FAR = 1e7  # board units: well past any board's edge
+
+
+def _cursor(value: object) -> dict[str, object] | None:
+    if not isinstance(value, dict):
+        return None
+    space, x, y = value.get("space"), value.get("x"), value.get("y")
+    if not isinstance(space, str) or not _SPACE.fullmatch(space):
+        return None
+    for n in (x, y):
+        if isinstance(n, bool) or not isinstance(n, (int, float)):
+            return None
+        if not math.isfinite(n) or abs(n) > _FAR:
+            return None
+    return {"space": space, "x": round(x), "y": round(y)}  # type: ignore[arg-type]
+
+
+def keep_presence(state_json: str) -> str:
+    """The part of an awareness state the server passes on: a pointer
+    (``{"cursor": {"space", "x", "y"}}``) and nothing else. A name, a colour
+    or any field a client adds is dropped, whatever it sends: the state is
+    keyed by the Yjs client id that marks every edit of that client, so a
+    name here would tie each note to a person."""
+    if state_json == _NULL_STATE:
+        return state_json
+    try:
+        state = json.loads(state_json)
+    except (ValueError, RecursionError):
+        return "{}"
+    if not isinstance(state, dict) or "cursor" not in state:
+        return "{}"
+    cursor = _cursor(state["cursor"])
+    return json.dumps({"cursor": cursor}, separators=(",", ":"))
+
+
+def keep_presences(entries: list[AwarenessEntry]) -> list[AwarenessEntry]:
+    """Entries with only what ``keep_presence`` passes on."""
+    return [AwarenessEntry(e.client_id, e.clock, keep_presence(e.state_json)) for e in entries]
 
 
 def encode_awareness_update(entries: list[AwarenessEntry]) -> bytes:

@@ -69,6 +69,10 @@ class RoomControl:
     timer: Timer = STOPPED
     private: bool = False
     """Private mode: the room's participants write drafts that only they see."""
+    kept: tuple[str, ...] = ()
+    """Ids of notes that stay in the room: never sent to observers or exported."""
+    hidden: tuple[str, ...] = ()
+    """Ids of notes the facilitator hid (their content is in the bin)."""
 
 
 VOTE_STATES = ("open", "closed", "revealed")
@@ -142,7 +146,8 @@ class Control:
                 "agenda": [p.as_dict() for p in self.agenda],
                 "rooms": {
                     rid: {"phase": r.phase, "prompt": r.prompt, "locked": r.locked,
-                          "timer": r.timer.as_dict(), "private": r.private}
+                          "timer": r.timer.as_dict(), "private": r.private,
+                          "kept": list(r.kept), "hidden": list(r.hidden)}
                     for rid, r in self.rooms.items()
                 },
                 "banner": self.banner,
@@ -171,6 +176,8 @@ class Control:
                 r["locked"],
                 Timer.from_dict(r["timer"]),
                 r.get("private", False),
+                tuple(r.get("kept", ())),
+                tuple(r.get("hidden", ())),
             )
             for rid, r in raw["rooms"].items()
         }
@@ -321,6 +328,8 @@ def execute(
         else:
             detail = f"private mode {'on' if on else 'off'} ({where})"
         return Outcome(_with_rooms(control, changed), room_id, detail)
+    if cmd in MODERATION:
+        return _moderate(control, workshop, cmd, args)
     if cmd == "room.lock":
         room_id = _room(workshop, args, required=True)
         assert room_id is not None
@@ -343,6 +352,49 @@ def execute(
         detail = f"spotlight: {_where(workshop, room_id)}" if room_id else "spotlight ended"
         return Outcome(replace(control, spotlight=room_id), room_id, detail)
     raise BoardError("invalid", f"Unknown command '{cmd[:40]}'.")
+
+
+MODERATION = frozenset({"note.keep_in_room", "note.hide", "note.restore", "notes.keep"})
+"""Commands on a room's kept and hidden notes. ``note.hide`` and
+``note.restore`` here change only the lists (the hub moves the note to and
+from the bin); ``notes.keep`` is the server's own, at a reveal."""
+MAX_MODERATED = 5000
+"""Kept, or hidden, notes per room."""
+_NOTE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def note_id(args: dict[str, Any]) -> str:
+    """The ``note`` argument: a note id as the schema makes them."""
+    value = args.get("note")
+    if not isinstance(value, str) or not _NOTE_ID.fullmatch(value):
+        raise BoardError("invalid", "Say which note: 'note'.")
+    return value
+
+
+def _moderate(control: Control, workshop: Workshop, cmd: str, args: dict[str, Any]) -> Outcome:
+    room_id = _room(workshop, args, required=True)
+    assert room_id is not None
+    settings = control.room(room_id)
+    if cmd == "notes.keep":
+        ids = [i for i in args.get("notes", ()) if isinstance(i, str)]
+        kept = settings.kept + tuple(i for i in ids if i not in settings.kept)
+        changed = replace(settings, kept=kept[-MAX_MODERATED:])
+        detail = f"{len(ids)} revealed notes stay in the room"
+    elif cmd == "note.keep_in_room":
+        note = note_id(args)
+        on = args.get("on")
+        if not isinstance(on, bool):
+            raise BoardError("invalid", "'on' must be true or false.")
+        rest = tuple(i for i in settings.kept if i != note)
+        changed = replace(settings, kept=(*rest, note)[-MAX_MODERATED:] if on else rest)
+        detail = "a note stays in the room" if on else "a note may leave the room"
+    else:
+        note = note_id(args)
+        rest = tuple(i for i in settings.hidden if i != note)
+        hide = cmd == "note.hide"
+        changed = replace(settings, hidden=(*rest, note)[-MAX_MODERATED:] if hide else rest)
+        detail = "a note hidden" if hide else "a note restored"
+    return Outcome(_with_rooms(control, {room_id: changed}), room_id, detail)
 
 
 def _timer(
@@ -479,6 +531,7 @@ def view(control: Control, workshop: Workshop, *, room: str | None, version: int
             "name": info.name, "phase": settings.phase, "prompt": settings.prompt,
             "locked": settings.locked, "timer": settings.timer.as_dict(),
             "private": settings.private, "vote": vote.as_dict() if vote else None,
+            "kept": list(settings.kept),
         }  # fmt: skip
     spotlight = workshop.room(control.spotlight) if control.spotlight else None
     # Its question too: a participant's state holds only its own room.

@@ -2,7 +2,7 @@
 turns drafts into notes. Pure, apart from building one Yjs update.
 
 A draft's content (``Draft.body``) is a msgpack map ``{"kind", "text",
-"emoji"?, "strokes"?}``, the fields of a note of that kind in
+"emoji"?, "strokes"?, "keep"?, "updated"}``, the fields of a note of that kind in
 docs/schema.md. The server writes revealed notes itself, from a document of
 its own with a fresh client id, so that no Yjs item of a revealed note
 carries the client id of the tablet that wrote it.
@@ -237,5 +237,9 @@ def reveal_update(
                 fields["strokes"] = body["strokes"]
             if names is not None and draft.author in names:
                 fields["author"] = names[draft.author]
+            if body.get("keep") is True:
+                # With the note itself, so that every process withholds it
+                # from observers from the moment it arrives.
+                fields["keep"] = True
             notes[draft.id] = Map(fields)
     return doc.get_update(before), len(chosen)

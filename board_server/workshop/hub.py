@@ -26,7 +26,7 @@ from pycrdt import Map
 
 from board_server.bus import Bus, WorkshopEvent
 from board_server.errors import BoardError, Close
-from board_server.model import AuditEntry, Role, RoomKey, Tally, VoteKey, Workshop
+from board_server.model import AuditEntry, BinEntry, Role, RoomKey, Tally, VoteKey, Workshop
 from board_server.rooms import Peer, Room, RoomRegistry
 from board_server.rooms.frame import Frame
 from board_server.rooms.peer import PeerState
@@ -42,7 +42,8 @@ from board_server.sync.commands import (
     encode_reply,
     parse_request,
 )
-from board_server.workshop import gallery
+from board_server.workshop import gallery, moderation, visibility
+from board_server.workshop.activity import Activity
 from board_server.workshop.breakouts import people_list, shuffle_plan
 from board_server.workshop.control import (
     DEFAULT_AGENDA,
@@ -51,6 +52,7 @@ from board_server.workshop.control import (
     VoteSession,
     execute,
     gallery_open,
+    note_id,
     view,
 )
 from board_server.workshop.private import COUNT, DRAFT_COMMANDS, MINE, Drafting
@@ -69,6 +71,7 @@ CONTROL_COMMANDS = frozenset(
         "agenda.set", "phase.set", "timer.start", "timer.pause", "timer.resume",
         "timer.add", "timer.stop", "room.lock", "room.prompt", "banner.set", "spotlight.set",
         "vote.open", "vote.close", "vote.reveal", "private.set", "private.reveal",
+        "note.keep_in_room",
     }
 )  # fmt: skip
 # Anyone who said hello (each command checks who may).
@@ -80,7 +83,7 @@ CAST_RATE_PER_SECOND = 50.0
 CAST_BURST = 100.0
 FACILITATOR_COMMANDS = CONTROL_COMMANDS | {
     "participant.move", "rooms.shuffle", "participant.remove", "people", "audit.list",
-    "drafts.count",
+    "drafts.count", "note.hide", "note.restore", "bin.list",
 }  # fmt: skip
 RATE_PER_SECOND = 20.0
 REFRESH_SECONDS = 5.0
@@ -140,6 +143,15 @@ def _room_of(peer: Peer) -> str | None:
     return None
 
 
+def _workshop_of(peer: Peer) -> str | None:
+    """The workshop a socket belongs to."""
+    if isinstance(peer.owner, Room):
+        return peer.owner.key.workshop_id
+    if isinstance(peer.owner, Lobby):
+        return peer.owner.workshop_id
+    return None
+
+
 class _FacilitatorNames(dict[str, str]):
     """Participant names by id; a facilitator voter ("facilitator:…") is "Facilitator"."""
 
@@ -190,6 +202,7 @@ class CommandHub:
         self._drafting = Drafting(
             store, bus, self._live_listeners, self._spawn, clock=clock, rng=self._rng
         )
+        self._activity = Activity(store, self._spawn, clock=clock)
         bus.subscribe(self._on_event)
 
     # Lifecycle.
@@ -253,12 +266,44 @@ class CommandHub:
         control = cached[1]
         return control.spotlight == room_id or gallery_open(control, home)
 
+    def edited(self, room: Room) -> None:
+        """The room's board changed here: its workshop is in use."""
+        self._activity.seen(room.key.workshop_id)
+
+    def forget(self, workshop_id: str, code: int, reason: str) -> list[asyncio.Task[None]]:
+        """The workshop was deleted: close its sockets that said hello, and drop
+        what this hub keeps of it. Returns its commands still running."""
+        for peer in self._live_listeners(workshop_id):
+            peer.close(code, reason)
+        self._listeners.pop(workshop_id, None)
+        self._controls.pop(workshop_id, None)
+        for key in [key for key in self._online if key[0] == workshop_id]:
+            del self._online[key]
+        self._people_due.discard(workshop_id)
+        self._progress_due = {due for due in self._progress_due if due[0] != workshop_id}
+        self._activity.forget(workshop_id)
+        return [task for peer, task in self._tails.items() if _workshop_of(peer) == workshop_id]
+
+    def workshops_here(self) -> set[str]:
+        """The workshops with a socket here that said hello."""
+        return {workshop_id for workshop_id in self._listeners if self._live_listeners(workshop_id)}
+
     def refuses(self, room: Room, peer: Peer) -> bool:
         """Whether a board write from peer must be dropped: its room is locked."""
         if peer.session.role is Role.FACILITATOR:
             return False
         cached = self._controls.get(room.key.workshop_id)
         return cached is not None and cached[1].room(room.key.room_id).locked
+
+    def observed(self, room: Room) -> visibility.Board:
+        """The room's board as observers may see it (the rooms' ``Commands``):
+        nothing until the workshop's control state is here."""
+        cached = self._controls.get(room.key.workshop_id)
+        if cached is None:
+            return {}
+        settings = cached[1].room(room.key.room_id)
+        withheld = frozenset(settings.kept) | frozenset(settings.hidden)
+        return visibility.for_outside(visibility.board_of(room.doc), withheld)
 
     def lobby(self, workshop_id: str, room_id: str | None) -> Lobby:
         """The owner for a new workshop socket's peer."""
@@ -333,6 +378,7 @@ class CommandHub:
         workshop = await self._workshops.get(workshop_id)
         if workshop is None:
             raise BoardError("not_found", "This workshop no longer exists.")
+        self._activity.seen(workshop_id)
         session = peer.session
         if cmd == "hello":
             version = args.get("v")
@@ -352,13 +398,17 @@ class CommandHub:
                         "room": room_id},
                 # The address tablets open: what join cards and the wall print.
                 "public_url": self._public_url,
-                "state": self._state(workshop, control, scope),
+                "state": self._state(
+                    workshop, control, scope, outside=session.role is Role.OBSERVER
+                ),
             }  # fmt: skip
         if not session.commands:
             raise BoardError("invalid", "Say hello first.")
         if cmd == "state":
             scope = self._live_listeners(workshop_id).get(peer)
-            return {"state": self._state(workshop, await self.prepare(workshop_id), scope)}
+            control = await self.prepare(workshop_id)
+            outside = session.role is Role.OBSERVER
+            return {"state": self._state(workshop, control, scope, outside=outside)}
         # A view of another room (spotlight, gallery walk) votes, drafts and
         # builds on for the room where the participant's seat is.
         acting = peer.session.home if peer.session.spectator else room_id
@@ -366,7 +416,10 @@ class CommandHub:
             return await self._voting(workshop, acting, peer, cmd, args)
         if cmd == "buildon.add":
             return await self._buildon(workshop, acting, peer, args)
-        if cmd in DRAFT_COMMANDS:
+        if cmd in DRAFT_COMMANDS or (
+            cmd == "note.keep_in_room" and session.role is Role.PARTICIPANT
+        ):
+            # A participant marks its own draft (the facilitator, any note).
             control = await self.prepare(workshop_id)
             return await self._drafting.command(workshop, control, acting, peer, cmd, args)
         if cmd not in FACILITATOR_COMMANDS:
@@ -381,10 +434,14 @@ class CommandHub:
             if cmd in ("vote.close", "vote.reveal"):
                 await self._close_votes(workshop.id, control)
             if cmd == "private.reveal":
-                return await self._reveal(workshop, control, args.get("room"))
+                return await self._reveal(workshop, actor, control, args.get("room"))
             return {"state": self._state(workshop, control, None)}
         if cmd == "drafts.count":
             return {"rooms": await self._drafting.counts(workshop)}
+        if cmd in ("note.hide", "note.restore"):
+            return await self._moderate(workshop, actor, cmd, args)
+        if cmd == "bin.list":
+            return {"notes": [moderation.wire(e) for e in await self._store.bin_list(workshop_id)]}
         if cmd == "people":
             return {"people": await self._people(workshop)}
         if cmd == "audit.list":
@@ -426,24 +483,36 @@ class CommandHub:
         return {"buildon": buildon}
 
     async def _reveal(
-        self, workshop: Workshop, control: Control, room_id: str | None
+        self, workshop: Workshop, actor: str, control: Control, room_id: str | None
     ) -> dict[str, Any]:
         """Private mode is off (the control state says so): put the drafts on the boards."""
         if self._rooms is None:
             raise BoardError("conflict", "This server holds no boards.")
         targets = [room_id] if room_id is not None else [r.id for r in workshop.rooms]
+
+        async def keep(room: str, notes: list[str]) -> None:
+            await self._change(workshop, actor, "notes.keep", {"room": room, "notes": notes})
+
         try:
-            revealed = await self._drafting.reveal(workshop, control, targets, self._rooms)
+            revealed = await self._drafting.reveal(workshop, control, targets, self._rooms, keep)
         except StoreError as exc:
             logger.warning("reveal in workshop %s failed in the store: %s", workshop.id, exc)
             detail = "The notes could not all be put on the boards; reveal again."
             raise BoardError("conflict", detail) from None
         return {"revealed": revealed, "state": self._state(workshop, control, None)}
 
-    def _state(self, workshop: Workshop, control: Control, scope: str | None) -> dict[str, Any]:
+    def _state(
+        self, workshop: Workshop, control: Control, scope: str | None, *, outside: bool = False
+    ) -> dict[str, Any]:
+        """STATE for a scope; ``outside`` (an observer) leaves out the join
+        code and which notes stay in the room."""
         version = self._controls.get(workshop.id, (0, control))[0]
         state = view(control, workshop, room=scope, version=version)
         state["server_time"] = self._clock()
+        if outside:
+            del state["workshop"]["join_code"]
+            for room in state["rooms"].values():
+                del room["kept"]
         return state
 
     # Control state.
@@ -506,6 +575,10 @@ class CommandHub:
             if was and not now_locked.locked:
                 room.resync_refused()
         self._end_visits(workshop_id, old, control)
+        for room in self._local_rooms(workshop_id):
+            earlier, later = old.room(room.key.room_id), control.room(room.key.room_id)
+            if earlier.kept != later.kept or earlier.hidden != later.hidden:
+                room.project_soon()
         for room_id, vote in control.votes.items():
             before = old.votes.get(room_id)
             if vote.state == "revealed" and (before is None or before != vote):
@@ -518,12 +591,13 @@ class CommandHub:
         workshop = await self._workshops.get(workshop_id)
         if workshop is None:
             return
-        frames: dict[str | None, Frame] = {}
+        frames: dict[tuple[str | None, bool], Frame] = {}
         for peer, scope in listeners.items():
-            frame = frames.get(scope)
+            outside = peer.session.role is Role.OBSERVER
+            frame = frames.get((scope, outside))
             if frame is None:
-                frame = frames[scope] = Frame(
-                    encode_push("state", self._state(workshop, control, scope))
+                frame = frames[(scope, outside)] = Frame(
+                    encode_push("state", self._state(workshop, control, scope, outside=outside))
                 )
             peer.send(frame)
 
@@ -555,6 +629,8 @@ class CommandHub:
             self._people_soon(event.workshop_id)
         elif event.kind in (MINE, COUNT):
             self._drafting.on_event(event, self._workshops.cached(event.workshop_id))
+        elif event.kind == moderation.BIN:
+            self._spawn(self._push_bin(event.workshop_id), f"push bin {event.workshop_id}")
         elif event.kind == VOTE_PROGRESS:
             self._push(event.workshop_id, VOTE_PROGRESS, data, role=Role.FACILITATOR)
         elif event.kind == MOVED:
@@ -585,6 +661,83 @@ class CommandHub:
                     continue
                 ended = "gallery walk" if gallery_open(old, home) else "spotlight"
                 peer.close(Close.FORBIDDEN, f"The {ended} has ended.")
+
+    # Moderation.
+    async def _moderate(
+        self, workshop: Workshop, actor: str, cmd: str, args: dict[str, Any]
+    ) -> dict[str, Any]:
+        """note.hide and note.restore: the note to the bin and off the board, or back."""
+        room_id = args.get("room")
+        info = workshop.room(room_id) if isinstance(room_id, str) else None
+        if info is None:
+            raise BoardError("not_found", "Say which room: 'room'.")
+        note = note_id(args)
+        if self._rooms is None:
+            raise BoardError("conflict", "This server holds no boards.")
+        room = await self._rooms.acquire(RoomKey(workshop.id, info.id))
+        try:
+            if cmd == "note.hide":
+                await self._hide(workshop, actor, room, note, args)
+            else:
+                await self._restore(workshop, actor, room, note, args)
+        finally:
+            self._rooms.release(room)
+        await self._bus.publish_event(WorkshopEvent(workshop.id, moderation.BIN))
+        return {"note": note}
+
+    async def _hide(
+        self, workshop: Workshop, actor: str, room: Room, note: str, args: dict[str, Any]
+    ) -> None:
+        # The bin first, so that the note is never nowhere; then the list of
+        # hidden notes (observers and exports drop it at once), then the board.
+        fields = moderation.note_fields(room.doc.get_update(), note)
+        if fields is None:
+            raise BoardError("not_found", "That note is not on the board.")
+        entry = BinEntry(room.key.room_id, note, self._clock(), moderation.pack(fields))
+        await self._store.bin_put(workshop.id, entry)
+        await self._change(workshop, actor, "note.hide", args)
+        update = moderation.hide_update(room.doc.get_update(), note, self._rng)
+        if update:
+            await room.write(update)
+        # Compacting folds the deletion into the snapshot, and Yjs keeps no
+        # content of a deleted item: the text leaves the stored document.
+        # Redis keeps the newest entries of a room's log for a while
+        # (log_grace), so a second compaction follows them.
+        await room.compact(scrub=True)
+        grace = self._store.log_grace
+        if grace > 0:
+            self._spawn(self._compact_later(room, grace + 1.0), f"scrub {room.key}")
+
+    async def _compact_later(self, room: Room, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if not room.closed:
+            await room.compact(scrub=True)
+
+    async def _restore(
+        self, workshop: Workshop, actor: str, room: Room, note: str, args: dict[str, Any]
+    ) -> None:
+        entry = await self._store.bin_take(workshop.id, room.key.room_id, note)
+        if entry is None:
+            raise BoardError("not_found", "That note is not in the bin.")
+        try:
+            fields = moderation.unpack(entry.body)
+            update = moderation.restore_update(room.doc.get_update(), note, fields, self._rng)
+            if update:
+                await room.write(update)
+        except BaseException:
+            await self._store.bin_put(workshop.id, entry)  # nothing is lost
+            raise
+        await self._change(workshop, actor, "note.restore", args)
+
+    async def _push_bin(self, workshop_id: str) -> None:
+        """The bin, to this process's facilitators (after a hide or a restore)."""
+        peers = [p for p in self._live_listeners(workshop_id) if p.session.role is Role.FACILITATOR]
+        if not peers:
+            return
+        entries = await self._store.bin_list(workshop_id)
+        frame = Frame(encode_push(moderation.BIN, {"notes": [moderation.wire(e) for e in entries]}))
+        for peer in peers:
+            peer.send(frame)
 
     # Votes.
     async def _voting(
@@ -882,6 +1035,7 @@ class CommandHub:
 
     async def people_changed(self, workshop_id: str) -> None:
         """Someone joined or left: every process's facilitators get the new list."""
+        self._activity.seen(workshop_id)
         await self._bus.publish_event(WorkshopEvent(workshop_id, PEOPLE))
 
     def connected(self, workshop_id: str, participant_id: str) -> None:
@@ -895,6 +1049,8 @@ class CommandHub:
     def disconnected(self, workshop_id: str, participant_id: str) -> None:
         """A board of this participant closed here: offline once none is left."""
         key = (workshop_id, participant_id)
+        if key not in self._online:
+            return  # its workshop was deleted (forget): nothing to record
         self._online[key] -= 1
         if self._online[key] <= 0:
             del self._online[key]

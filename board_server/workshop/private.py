@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from board_server.bus import Bus, WorkshopEvent
@@ -25,7 +25,7 @@ from board_server.rooms.frame import Frame
 from board_server.storage import Store
 from board_server.sync.commands import encode_push
 from board_server.workshop import drafts
-from board_server.workshop.control import Control
+from board_server.workshop.control import Control, note_id
 
 logger = logging.getLogger("board.commands")
 
@@ -68,7 +68,8 @@ class Drafting:
         self, workshop: Workshop, control: Control, room_id: str | None, peer: Peer, cmd: str,
         args: dict[str, Any],
     ) -> dict[str, Any]:  # fmt: skip
-        """draft.add, draft.edit, draft.delete and draft.list: a participant's own."""
+        """draft.add, draft.edit, draft.delete, draft.list, and note.keep_in_room
+        on a draft: a participant's own."""
         author = peer.session.participant_id
         if peer.session.role is not Role.PARTICIPANT or author is None or room_id is None:
             raise BoardError("forbidden", "Private notes are for the people in a room.")
@@ -87,12 +88,20 @@ class Drafting:
                 )
             await self._changed(workshop.id, author)
             return {"draft": drafts.wire(draft)}
-        if cmd == "draft.edit":
-            draft_id, text = drafts.parse_edit(args)
+        if cmd in ("draft.edit", "note.keep_in_room"):
+            if cmd == "draft.edit":
+                draft_id, text = drafts.parse_edit(args)
+                change: dict[str, Any] = {"text": text}
+            else:
+                # The author marks a draft "stays in the room" (or not).
+                draft_id, on = note_id(args), args.get("on")
+                if not isinstance(on, bool):
+                    raise BoardError("invalid", "'on' must be true or false.")
+                change = {"keep": on}
             mine = {d.id: d for d in await self._store.list_drafts(workshop.id, author)}
             old = mine.get(draft_id)
             if old is not None:
-                body = {**drafts.unpack(old.body), "text": text, "updated": self._clock()}
+                body = {**drafts.unpack(old.body), **change, "updated": self._clock()}
                 edited = Draft(old.id, old.room_id, author, old.created, drafts.pack(body))
                 if await self._store.edit_draft(workshop.id, draft_id, author, edited.body):
                     await self._changed(workshop.id, author, counts=False)
@@ -110,10 +119,16 @@ class Drafting:
         return {room.id: stored.get(room.id, 0) for room in workshop.rooms}
 
     async def reveal(
-        self, workshop: Workshop, control: Control, room_ids: list[str], rooms: RoomRegistry
+        self,
+        workshop: Workshop,
+        control: Control,
+        room_ids: list[str],
+        rooms: RoomRegistry,
+        keep: Callable[[str, list[str]], Awaitable[None]],
     ) -> dict[str, int]:
         """Put every waiting draft of these rooms on its board; how many notes
-        each room got."""
+        each room got. Before a room's notes go on its board, ``keep(room,
+        ids)`` records those their authors marked "stays in the room"."""
         names: dict[str, str] | None = None
         if not control.anonymous:
             everyone = await self._store.list_participants(workshop.id)
@@ -125,6 +140,9 @@ class Drafting:
             if not sealed:
                 revealed[room_id] = 0
                 continue
+            kept = [d.id for d in sealed if drafts.unpack(d.body).get("keep") is True]
+            if kept:
+                await keep(room_id, kept)
             room = await rooms.acquire(RoomKey(workshop.id, room_id))
             try:
                 update, added = drafts.reveal_update(

@@ -39,7 +39,8 @@ def new_join_code() -> str:
 
 
 class WorkshopService:
-    """Workshop rules on top of a Store; caches workshops, which never change.
+    """Workshop rules on top of a Store; caches workshops, which never change
+    (until deleted: ``forget``).
 
     Seats: a room holds ``room_capacity`` participants. A join takes a seat at
     once; the seat lapses after ``seat_grace`` seconds unless the tablet
@@ -103,6 +104,10 @@ class WorkshopService:
     def cached(self, workshop_id: str) -> Workshop | None:
         """The workshop if this process has seen it (workshops never change)."""
         return self._cache.get(workshop_id)
+
+    def forget(self, workshop_id: str) -> None:
+        """Drop the cached workshop: it was deleted."""
+        self._cache.pop(workshop_id, None)
 
     async def with_seats(self) -> list[tuple[Workshop, dict[str, int]]]:
         """Every workshop, newest first, with the seats held in each room."""

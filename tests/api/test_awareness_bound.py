@@ -22,6 +22,9 @@ from board_server.sync import (
 )
 from board_server.sync.awareness import encode_awareness_update, parse_awareness
 
+AT_10_20 = '{"cursor":{"space":"board","x":10,"y":20}}'
+AT_11_21 = '{"cursor":{"space":"board","x":11,"y":21}}'
+
 
 def presence(*entries: tuple[int, int, str]) -> bytes:
     return encode_awareness(encode_awareness_update([AwarenessEntry(*e) for e in entries]))
@@ -66,21 +69,21 @@ async def test_a_connection_cannot_touch_anothers_presence(live: LiveRoom) -> No
     watcher_ws = await open_raw(live.url(await live.token()))
     watcher = Listener(watcher_ws)
     try:
-        await alice_ws.send(presence((7001, 1, '{"cursor":[10,20]}')))
-        await watcher.wait_for(AwarenessEntry(7001, 1, '{"cursor":[10,20]}'))
+        await alice_ws.send(presence((7001, 1, AT_10_20)))
+        await watcher.wait_for(AwarenessEntry(7001, 1, AT_10_20))
         # Mallory claims Alice's client id with a higher clock, then removes it.
-        forged = '{"cursor":[0,0],"says":"I am a drug user"}'
+        forged = '{"cursor":{"space":"board","x":0,"y":0},"says":"I am a drug user"}'
         await mallory_ws.send(presence((7001, 50, forged)))
         await mallory_ws.send(presence((7001, 51, "null")))
         # Alice moves on; the watcher gets that, and never Mallory's.
-        await alice_ws.send(presence((7001, 2, '{"cursor":[11,21]}')))
-        await watcher.wait_for(AwarenessEntry(7001, 2, '{"cursor":[11,21]}'))
+        await alice_ws.send(presence((7001, 2, AT_11_21)))
+        await watcher.wait_for(AwarenessEntry(7001, 2, AT_11_21))
         assert [e for e in watcher.entries if e.client_id == 7001] == [
-            AwarenessEntry(7001, 1, '{"cursor":[10,20]}'),
-            AwarenessEntry(7001, 2, '{"cursor":[11,21]}'),
+            AwarenessEntry(7001, 1, AT_10_20),
+            AwarenessEntry(7001, 2, AT_11_21),
         ]
         room = next(iter(live.server.services.rooms.rooms.values()))
-        assert AwarenessEntry(7001, 2, '{"cursor":[11,21]}') in room.awareness.snapshot()
+        assert AwarenessEntry(7001, 2, AT_11_21) in room.awareness.snapshot()
     finally:
         watcher.close()
         for ws in (alice_ws, mallory_ws, watcher_ws):

@@ -242,7 +242,7 @@ async def test_clients_that_never_say_hello_never_get_a_type_100_frame(
         assert final["banner"] == "Back at 11:00"
         assert {k: v for k, v in final["rooms"]["r1"].items() if k != "timer"} == {
             "name": "Table 1", "phase": "ideate", "prompt": "Why walk?", "locked": False,
-            "private": False, "vote": None,
+            "private": False, "vote": None, "kept": [],
         }  # fmt: skip
         assert final["rooms"]["r1"]["timer"] == result["state"]["rooms"]["r1"]["timer"]
         assert [p["event"] for p in tablet.pushes if p["event"] != "people"] == ["state"] * 4

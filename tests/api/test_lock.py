@@ -114,10 +114,12 @@ async def test_a_locked_room_drops_participants_writes_but_not_the_facilitators(
     assert lock_room.peer_of(b).dropped_writes == 1
 
     # Presence still flows, both ways, and is not counted as a dropped write.
-    a.client.set_awareness({"name": "A"})
-    await b.client.wait_until(lambda: {"name": "A"} in b.client.awareness.values())
-    b.client.set_awareness({"name": "B"})
-    await a.client.wait_until(lambda: {"name": "B"} in a.client.awareness.values())
+    pointer_a = {"cursor": {"space": "board", "x": 1, "y": 1}}
+    pointer_b = {"cursor": {"space": "board", "x": 2, "y": 2}}
+    a.client.set_awareness(pointer_a)
+    await b.client.wait_until(lambda: pointer_a in b.client.awareness.values())
+    b.client.set_awareness(pointer_b)
+    await a.client.wait_until(lambda: pointer_b in a.client.awareness.values())
     assert lock_room.peer_of(a).dropped_writes == 1
     assert lock_room.peer_of(b).dropped_writes == 1
 

@@ -19,16 +19,19 @@ async def test_observer_reads_the_board_but_sees_no_presence_and_writes_nothing(
     observer = BoardClient(server.http_url, workshop["id"], "r1", observer_token)
     async with writer, observer:
         await writer.wait_synced()
-        writer.set_awareness({"name": "Ann"})
+        writer.set_awareness({"cursor": {"space": "board", "x": 1, "y": 1}})
         writer.doc.get("notes", type=Map)["n1"] = "shared idea"
         await observer.wait_synced()
         notes = observer.doc.get("notes", type=Map)
         await observer.wait_until(lambda: notes.get("n1") == "shared idea")
 
         room = next(iter(server.services.rooms.rooms.values()))
-        observer_peer = next(p for p in room.peers if p.read_only)
+        # Observers are the projection's peers, never the room's.
+        assert not any(p.session.projected for p in room.peers)
+        assert room.projection is not None
+        (observer_peer,) = room.projection.peers
         observer.doc.get("notes", type=Map)["spam"] = "observer write"
-        observer.set_awareness({"name": "Observer"})
+        observer.set_awareness({"cursor": {"space": "board", "x": 9, "y": 9}})
         # Both frames reached the server and were dropped, not applied.
         await eventually(lambda: observer_peer.dropped_writes == 2)
         writer.doc.get("notes", type=Map)["n2"] = "second idea"

@@ -257,3 +257,47 @@ async def test_qr_codes_of_the_join_links_are_shown(
     assert await room_qr.evaluate("(img) => new URL(img.src).search") == "?room=r2"
     await listed.get_by_role("button", name="Hide the QR code for Table 2").click()
     await expect(room_qr).to_be_hidden()
+
+
+async def test_a_workshop_is_deleted_only_once_its_code_or_name_is_typed(
+    browser: Browser, server: RunningServer
+) -> None:
+    doomed = await server.create_workshop("Pilot session", ("Table 1",))
+    await server.create_workshop("Main session", ("Table 1",))
+    page = await admin_page(browser, server)
+    shown = card(page, "Pilot session")
+    await shown.get_by_role("button", name="Delete the workshop Pilot session").click()
+    typed = shown.get_by_label(
+        f"To delete it, type its join code ({doomed['join_code']}) or its name"
+    )
+    await expect(typed).to_be_focused()
+    assert await page.evaluate(TARGETS_TOO_SMALL) == []
+    assert await page.evaluate(UNNAMED_CONTROLS) == []
+
+    await typed.fill("Main session")
+    await shown.get_by_role("button", name="Delete for good").click()
+    wrong = "That is not this workshop's join code or name; nothing was deleted."
+    await expect(shown.get_by_text(wrong)).to_be_visible()
+    await expect(typed).to_be_focused()
+    titles = [w["title"] for w in await asyncio.to_thread(_get_workshops, server)]
+    assert titles == ["Main session", "Pilot session"]
+
+    await typed.fill(f" {doomed['join_code'].lower()} ")
+    await shown.get_by_role("button", name="Delete for good").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "Deleted the workshop \u201cPilot session\u201d and everything kept of it."
+    )
+    await expect(card(page, "Pilot session")).to_have_count(0)
+    await expect(page.get_by_role("heading", name="All workshops")).to_be_focused()
+    titles = [w["title"] for w in await asyncio.to_thread(_get_workshops, server)]
+    assert titles == ["Main session"]
+
+    # "Keep it" closes the form and deletes nothing.
+    main = card(page, "Main session")
+    opener = main.get_by_role("button", name="Delete the workshop Main session")
+    await opener.click()
+    await main.get_by_role("button", name="Keep it").click()
+    await expect(opener).to_be_focused()
+    await expect(main.get_by_role("button", name="Delete for good")).to_be_hidden()
+    await page.reload()
+    await expect(card(page, "Main session")).to_be_visible()

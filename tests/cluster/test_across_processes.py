@@ -16,6 +16,9 @@ pytestmark = [pytest.mark.redis, pytest.mark.node]
 
 NOTES_EACH = 20
 
+AT_1 = {"cursor": {"space": "board", "x": 1, "y": 0}}
+AT_2 = {"cursor": {"space": "board", "x": 2, "y": 0}}
+
 
 def note(author: str, i: int) -> dict[str, Any]:
     return {"text": f"idea {i} of {author}", "x": 16 + 236 * (i % 4), "y": 16}
@@ -73,11 +76,11 @@ async def test_clients_on_three_processes_converge_and_see_each_others_presence(
     assert notes(newcomer) == expected
 
     # Presence: the Node client on process 1 and the Python client on process 3.
-    py3.set_awareness({"user": {"name": "Py3"}})
-    await node.call("wait_awareness", predicate={"key": "user", "value": {"name": "Py3"}})
-    await node.call("awareness_set", state={"user": {"name": "Nod"}})
-    await py3.wait_until(lambda: {"user": {"name": "Nod"}} in py3.awareness.values())
-    assert list(py3.awareness.values()) == [{"user": {"name": "Nod"}}]
+    py3.set_awareness(AT_1)
+    await node.call("wait_awareness", predicate={"key": "cursor", "value": AT_1["cursor"]})
+    await node.call("awareness_set", state=AT_2)
+    await py3.wait_until(lambda: AT_2 in py3.awareness.values())
+    assert list(py3.awareness.values()) == [AT_2]
 
     # The Node client quits (y-websocket sends its state as removed first):
     # gone from process 3's client too.
@@ -85,8 +88,8 @@ async def test_clients_on_three_processes_converge_and_see_each_others_presence(
     await py3.wait_until(lambda: not py3.awareness)
     # Process 3's client closes its socket without clearing its presence
     # first: process 3 removes it and tells process 2.
-    await py2.wait_until(lambda: {"user": {"name": "Py3"}} in py2.awareness.values())
+    await py2.wait_until(lambda: AT_1 in py2.awareness.values())
     await py3.close()
-    await py2.wait_until(lambda: {"user": {"name": "Py3"}} not in py2.awareness.values())
+    await py2.wait_until(lambda: AT_1 not in py2.awareness.values())
     assert py2.awareness == {}
     assert [p.returncode for p in c.processes] == [None, None, None]

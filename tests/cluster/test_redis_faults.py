@@ -15,6 +15,8 @@ from redisproc import RedisProcess
 
 pytestmark = pytest.mark.redis
 
+AT_1 = {"cursor": {"space": "board", "x": 1, "y": 0}}
+
 
 async def test_health_is_503_while_redis_is_down_and_edits_survive_its_restart(
     cluster: StartCluster, clients: Clients, private_redis: RedisProcess
@@ -63,8 +65,8 @@ async def test_presence_from_a_killed_process_disappears_from_the_others(
     first, second = started.processes
     ana = clients.keep(await open_board(first.http_url, first.join_code, "Ana"))
     ben = clients.keep(await open_board(second.http_url, second.join_code, "Ben"))
-    ana.set_awareness({"user": {"name": "Ana"}})
-    await ben.wait_until(lambda: {"user": {"name": "Ana"}} in ben.awareness.values())
+    ana.set_awareness(AT_1)
+    await ben.wait_until(lambda: AT_1 in ben.awareness.values())
     await first.kill()
     # Nobody closed Ana's socket cleanly: only the missing renewals tell.
     await ben.wait_until(lambda: not ben.awareness, timeout=10)

@@ -13,6 +13,7 @@ from pycrdt import Doc, Map, Text
 from board_server.export.formats import to_csv, to_json, to_markdown
 from board_server.export.outcomes import RoomOutcome, room_outcome
 from board_server.model import RoomInfo, Workshop
+from board_server.workshop.visibility import board_of
 
 WORKSHOP = Workshop("w1", "Getting about at night", "CODE12", 0.0, (RoomInfo("r1", "Table 1"),))
 
@@ -54,7 +55,7 @@ def room_with_cards() -> RoomOutcome:
         )
         # Not a card: ignored.
         actions["junk"] = "not a map"
-    return room_outcome("r1", "Table 1", doc)
+    return room_outcome("r1", "Table 1", board_of(doc))
 
 
 EXPECTED_MARKDOWN = """\
@@ -141,7 +142,7 @@ def test_the_csv_has_a_row_per_card_with_its_fields_in_their_own_columns() -> No
 
 def test_a_room_without_cards_has_no_actions_section() -> None:
     doc: Doc[Any] = Doc()
-    outcome = room_outcome("r1", "Table 1", doc)
+    outcome = room_outcome("r1", "Table 1", board_of(doc))
     assert outcome.actions == []
     assert to_markdown(WORKSHOP, [outcome]) == "# Getting about at night\n\n## Table 1\n"
     assert json.loads(to_json(WORKSHOP, [outcome]))["rooms"][0]["actions"] == []

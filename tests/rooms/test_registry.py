@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 from conftest import eventually, start_server
-from pycrdt import Map
+from pycrdt import Doc, Map
+from roomkit import Recorder, settle
 
 from board_server.bus import LocalBus
 from board_server.client import BoardClient
-from board_server.model import RoomKey
-from board_server.rooms import RoomRegistry
+from board_server.errors import BoardError
+from board_server.model import Role, RoomKey
+from board_server.rooms import RoomRegistry, Session
 from board_server.storage.sqlite import SQLiteStore
 
 
@@ -93,3 +95,35 @@ async def test_unload_persists_a_snapshot(tmp_path: Path) -> None:
         assert stored.snapshot is not None and stored.updates == []
     finally:
         await stop()
+
+
+async def test_erasing_a_workshop_closes_its_rooms_and_keeps_nothing_more(
+    store: SQLiteStore,
+) -> None:
+    registry = RoomRegistry(store, LocalBus("test"), idle_seconds=60, compact_threshold=500)
+    gone, kept = RoomKey("gone", "r1"), RoomKey("kept", "r1")
+    room = await registry.acquire(gone)
+    await registry.acquire(kept)
+    tablet = Recorder()
+    room.connect(tablet, Session(Role.PARTICIPANT), queue_limit=16, label="c1")
+    board: Doc[Any] = Doc()
+    updates: list[bytes] = []
+    board.observe(lambda event: updates.append(event.update))
+    board.get("notes", type=Map)["logged"] = "before"
+    room.apply(updates[-1], None)
+    await settle()
+    board.get("notes", type=Map)["pending"] = "not logged yet"
+    room.apply(updates[-1], None)  # its flush is still to come
+
+    await registry.erase("gone", 4404, "This workshop was deleted.")
+
+    assert tablet.closed == (4404, "This workshop was deleted.")
+    assert list(registry.rooms) == [kept]
+    await store.flush()
+    # Unloaded without a snapshot (that would keep the board), and the
+    # update still pending was never logged.
+    stored = await store.load_doc(gone)
+    assert (stored.snapshot, len(stored.updates)) == (None, 1)
+    with pytest.raises(BoardError):
+        await registry.acquire(gone)
+    await registry.close()

@@ -45,11 +45,13 @@ class FailingStore(SQLiteStore):
             raise StoreError("disk full")
         super().append_update(room, update, on_logged)
 
-    async def compact(self, room: RoomKey, snapshot: bytes, upto: str) -> bool:
+    async def compact(
+        self, room: RoomKey, snapshot: bytes, upto: str, *, scrub: bool = False
+    ) -> bool:
         self.compactions += 1
         if self.fail_compactions:
             raise StoreError("database is locked")
-        return await super().compact(room, snapshot, upto)
+        return await super().compact(room, snapshot, upto, scrub=scrub)
 
 
 @pytest.fixture

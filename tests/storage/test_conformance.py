@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 from pycrdt import Doc, Map, Subscription, Text, TransactionEvent
-from rediskit import REDIS_URL, delete_prefix
+from rediskit import REDIS_URL, delete_prefix, stored_under
 
 from board_server.model import (
     AuditEntry,
+    BinEntry,
     CastResult,
     Draft,
     Participant,
@@ -1046,3 +1047,178 @@ async def test_drafts_survive_reopen(store: Store, open_store: OpenStore) -> Non
     await store.close()
     again = await open_store()
     assert await again.list_drafts(W, "p1") == [draft("d1")]
+
+
+# Erasure and retention.
+def _holding(found: dict[str, bytes], needle: str) -> list[str]:
+    """The names of the files or keys whose bytes hold the needle."""
+    return sorted(name for name, data in found.items() if needle.encode() in data)
+
+
+async def _everything_stored(store: Store) -> dict[str, bytes]:
+    """Every byte the store keeps: the SQLite file and its journals, or every
+    Redis key under the store's prefix with all it holds."""
+    if isinstance(store, SQLiteStore):
+        return {f.name: f.read_bytes() for f in store.path.parent.glob(f"{store.path.name}*")}
+    assert isinstance(store, RedisStore)
+    under = await stored_under(store.keys.prefix)
+    return {key.decode(): key + b"".join(parts) for key, parts in under.items()}
+
+
+async def _fill(store: Store, tag: str, code: str) -> Workshop:
+    """A workshop named by ``tag`` with something of every kind the store keeps,
+    each holding the tag: rooms, participants, control, audit, presence,
+    ballots and a named tally, drafts, and boards with a snapshot and a log."""
+    workshop = Workshop(
+        id=f"w{tag}", title=f"Title {tag}", join_code=code, created=100.0,
+        rooms=(RoomInfo("r1", f"Room one {tag}"), RoomInfo("r2", f"Room two {tag}")),
+        room_capacity=8,
+    )  # fmt: skip
+    await store.create_workshop(workshop)
+    for n, room in enumerate(["r1", "r2"]):
+        person = Participant(f"p{n}{tag}", workshop.id, room, f"Name {n} {tag}", 5.0)
+        assert await store.seat_participant(person, capacity=8, lapse_before=0.0)
+    audit = AuditEntry(1.0, "facilitator", f"actor{tag}", "banner.set", "r1", f"Banner {tag}")
+    assert await store.put_control(workshop.id, 0, f"control {tag}".encode(), audit)
+    await store.touch_presence(workshop.id, [f"p0{tag}"], 1e12)
+    rules = VoteRules("dots", 3, 3)
+    await store.cast_vote(VoteKey(workshop.id, f"open{tag}"), f"p0{tag}", f"item{tag}", 1, rules)
+    named = VoteKey(workshop.id, f"named{tag}")
+    await store.cast_vote(named, f"p1{tag}", f"pick{tag}", 2, rules)
+    await store.close_vote(named, "dots", named=True)
+    await store.add_draft(workshop.id, Draft(f"d1{tag}", "r1", f"p0{tag}", 1.0,
+                                             f"Draft {tag}".encode()), 100)  # fmt: skip
+    await store.add_draft(workshop.id, Draft(f"d2{tag}", "r2", f"p1{tag}", 2.0,
+                                             f"Sealed {tag}".encode()), 100)  # fmt: skip
+    await store.seal_drafts(workshop.id, "r2")
+    await store.record_activity(workshop.id, 50.0)
+    await store.bin_put(workshop.id, BinEntry("r1", f"hid{tag}", 3.0, f"Hidden {tag}".encode()))
+    board, room = Board(), RoomKey(workshop.id, "r1")
+    board.add_note("n1", f"Note {tag}")
+    cursors = await append_all(store, room, board.take_updates()).wait_for(1)
+    assert await store.compact(room, board.doc.get_update(), cursors[-1])
+    board.add_note("n2", f"Later {tag}")
+    await append_all(store, room, board.take_updates()).wait_for(1)
+    await store.flush()
+    other = Board()
+    other.add_note("n3", f"Pending {tag}")
+    append_all(store, RoomKey(workshop.id, "r2"), other.take_updates())  # left unflushed
+    return workshop
+
+
+async def test_deleting_a_workshop_leaves_no_byte_of_it_and_the_other_intact(
+    store: Store,
+) -> None:
+    gone_tag, kept_tag = f"gone{secrets.token_hex(5)}", f"kept{secrets.token_hex(5)}"
+    gone = await _fill(store, gone_tag, "GONE42")
+    kept = await _fill(store, kept_tag, "KEPT42")
+    await store.flush()
+    # The search finds what is there: each needle is stored before the deletion.
+    needles = [gone_tag, "GONE42", f"Note {gone_tag}", f"Name 0 {gone_tag}", f"Draft {gone_tag}",
+               f"Hidden {gone_tag}"]  # fmt: skip
+    before = await _everything_stored(store)
+    assert [n for n in needles if not _holding(before, n)] == []
+
+    assert await store.delete_workshop(gone.id) is True
+    await store.flush()
+
+    after = await _everything_stored(store)
+    assert {n: found for n in needles if (found := _holding(after, n))} == {}
+    assert await store.get_workshop(gone.id) is None
+    assert await store.find_workshop_by_code("GONE42") is None
+    assert await store.list_workshops() == [kept]
+    assert await store.list_participants(gone.id) == []
+    assert await store.get_control(gone.id) is None
+    assert await store.list_audit(gone.id, 10) == []
+    assert await store.online(gone.id, 0.0) == set()
+    assert await store.count_drafts(gone.id) == {}
+    assert await store.bin_list(gone.id) == []
+    assert await store.get_tally(VoteKey(gone.id, f"named{gone_tag}")) is None
+    assert parts(await store.load_doc(RoomKey(gone.id, "r1"))) == (None, [])
+    assert parts(await store.load_doc(RoomKey(gone.id, "r2"))) == (None, [])
+    assert await store.idle_workshops(1e12) == [kept.id]
+    assert await store.delete_workshop(gone.id) is False
+    # The other workshop keeps everything.
+    assert await store.find_workshop_by_code("KEPT42") == kept
+    assert [p.name for p in await store.list_participants(kept.id)] == [
+        f"Name 0 {kept_tag}", f"Name 1 {kept_tag}"
+    ]  # fmt: skip
+    assert await store.get_control(kept.id) == Versioned(1, f"control {kept_tag}".encode())
+    assert [e.detail for e in await store.list_audit(kept.id, 10)] == [f"Banner {kept_tag}"]
+    assert await store.online(kept.id, 0.0) == {f"p0{kept_tag}"}
+    assert await store.get_ballot(VoteKey(kept.id, f"open{kept_tag}"), f"p0{kept_tag}") == {
+        f"item{kept_tag}": 1
+    }
+    assert await store.count_drafts(kept.id) == {"r1": 1}
+    assert [e.body for e in await store.bin_list(kept.id)] == [f"Hidden {kept_tag}".encode()]
+    assert [d.body for d in await store.seal_drafts(kept.id, "r2")] == [
+        f"Sealed {kept_tag}".encode()
+    ]
+    doc = rebuild(await store.load_doc(RoomKey(kept.id, "r1")))
+    assert {k: str(v["text"]) for k, v in doc.get("notes", type=Map).items()} == {
+        "n1": f"Note {kept_tag}", "n2": f"Later {kept_tag}"
+    }  # fmt: skip
+    assert len((await store.load_doc(RoomKey(kept.id, "r2"))).updates) == 1
+
+
+async def test_deleting_an_unknown_workshop_changes_nothing(store: Store) -> None:
+    await store.create_workshop(make_workshop("w1", "CODE1"))
+    assert await store.delete_workshop("w2") is False
+    assert [w.id for w in await store.list_workshops()] == ["w1"]
+
+
+async def test_a_workshop_is_idle_from_its_last_activity_or_else_its_creation(
+    store: Store,
+) -> None:
+    await store.create_workshop(make_workshop("early", "CODE1", created=100.0))
+    await store.create_workshop(make_workshop("late", "CODE2", created=300.0))
+    assert await store.idle_workshops(200.0) == ["early"]
+    await store.record_activity("early", 250.0)
+    assert await store.idle_workshops(200.0) == []
+    await store.record_activity("early", 150.0)  # an older time changes nothing
+    assert await store.idle_workshops(200.0) == []
+    assert await store.idle_workshops(260.0) == ["early"]
+    assert await store.idle_workshops(400.0) == ["early", "late"]
+    await store.record_activity("unknown", 500.0)  # a workshop not held: nothing kept
+    assert await store.idle_workshops(1e12) == ["early", "late"]
+
+
+async def test_activity_recorded_through_one_store_counts_in_another(
+    open_store: OpenStore,
+) -> None:
+    one, two = await open_store(), await open_store()
+    await one.create_workshop(make_workshop("w1", "CODE1", created=100.0))
+    await two.record_activity("w1", 900.0)
+    assert await one.idle_workshops(500.0) == []
+    assert await one.idle_workshops(1000.0) == ["w1"]
+
+
+# The moderation bin.
+async def test_the_bin_keeps_hidden_notes_until_one_is_taken_out(store: Store) -> None:
+    first = BinEntry("r1", "n1", 10.0, b"first note")
+    later = BinEntry("r2", "n2", 20.0, b"later note")
+    await store.bin_put(W, later)
+    await store.bin_put(W, first)
+    await store.bin_put("w2", BinEntry("r1", "n1", 5.0, b"another workshop's"))
+    assert await store.bin_list(W) == [first, later]
+    assert await store.bin_take(W, "r1", "n1") == first
+    assert await store.bin_take(W, "r1", "n1") is None
+    assert await store.bin_take(W, "r2", "n1") is None
+    assert await store.bin_list(W) == [later]
+    assert await store.bin_list("w2") == [BinEntry("r1", "n1", 5.0, b"another workshop's")]
+    # Hiding the same note again (restored, then hidden) keeps its newest copy.
+    await store.bin_put(W, BinEntry("r2", "n2", 30.0, b"edited since"))
+    assert await store.bin_list(W) == [BinEntry("r2", "n2", 30.0, b"edited since")]
+
+
+async def test_a_note_is_taken_out_of_the_bin_once_however_many_race(store: Store) -> None:
+    await store.bin_put(W, BinEntry("r1", "n1", 1.0, b"once"))
+    taken = await asyncio.gather(*(store.bin_take(W, "r1", "n1") for _ in range(8)))
+    assert [t for t in taken if t is not None] == [BinEntry("r1", "n1", 1.0, b"once")]
+
+
+async def test_the_bin_survives_reopen(store: Store, open_store: OpenStore) -> None:
+    await store.bin_put(W, BinEntry("r1", "n1", 1.0, b"kept"))
+    await store.close()
+    again = await open_store()
+    assert await again.bin_list(W) == [BinEntry("r1", "n1", 1.0, b"kept")]

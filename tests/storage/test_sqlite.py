@@ -91,8 +91,8 @@ async def test_creates_parent_dirs_wal_and_schema(tmp_path: pathlib.Path) -> Non
                 " ORDER BY name"
             ).fetchall()
     assert tables == [
-        ("audit",), ("ballots",), ("controls",), ("doc_snapshots",), ("doc_updates",),
-        ("drafts",), ("participants",), ("vote_results",), ("workshops",),
+        ("activity",), ("audit",), ("ballots",), ("bin",), ("controls",), ("doc_snapshots",),
+        ("doc_updates",), ("drafts",), ("participants",), ("vote_results",), ("workshops",),
     ]  # fmt: skip
 
 
@@ -176,6 +176,24 @@ async def test_a_version_5_file_gains_drafts_and_keeps_its_votes(tmp_path: pathl
         assert await store.get_ballot(VoteKey("w1", "v1"), "p1") == {"a": 2}
         assert await store.add_draft("w1", draft, 100)
         assert await store.list_drafts("w1", "p1") == [draft]
+
+
+async def test_a_version_6_file_gains_activity_and_counts_its_workshops_from_creation(
+    tmp_path: pathlib.Path,
+) -> None:
+    path = tmp_path / "board.sqlite3"
+    conn = migrated_to(path, 6)
+    conn.executemany(
+        "INSERT INTO workshops VALUES (?, ?, ?, ?, 10, '[]')",
+        [("old", "Old", "OLD111", 100.0), ("new", "New", "NEW222", 300.0)],
+    )
+    conn.commit()
+    conn.close()
+    async with opened(SQLiteStore(path)) as store, asyncio.timeout(5):
+        assert await store.idle_workshops(200.0) == ["old"]
+        await store.record_activity("old", 250.0)
+        assert await store.idle_workshops(200.0) == []
+        assert await store.idle_workshops(301.0) == ["old", "new"]
 
 
 async def test_a_deleted_or_revealed_draft_leaves_the_file(tmp_path: pathlib.Path) -> None:

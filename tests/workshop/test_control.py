@@ -167,7 +167,7 @@ def test_a_participant_sees_its_own_room_and_others_see_all() -> None:
     assert list(everyone["rooms"]) == ["r1", "r2"]
     assert mine["rooms"]["r2"] == {
         "name": "Table 2", "phase": None, "prompt": "Why?", "locked": False,
-        "timer": {"state": "stopped"}, "private": False, "vote": None,
+        "timer": {"state": "stopped"}, "private": False, "vote": None, "kept": [],
     }  # fmt: skip
     assert mine["workshop"] == {
         "id": "w1", "title": "Housing", "join_code": "ABC234", "anonymous": True,
