@@ -27,7 +27,8 @@ client: $(CLIENT_STAMP)
 	cd client && npm run build --silent
 
 ## Fail if the committed bundles are not what client/ builds.
-BUNDLES := board_server/static/board.js board_server/static/wall.js board_server/static/facilitate.js
+BUNDLES := board_server/static/board.js board_server/static/wall.js board_server/static/observe.js \
+	board_server/static/facilitate.js
 client-check: client
 	@if [ -n "$$(git status --porcelain -- $(BUNDLES))" ]; then \
 		git status --short -- $(BUNDLES); \

@@ -3,12 +3,14 @@
 // this person sees. The server keeps them (the draft.* commands); nothing of
 // a draft is ever written into the board's Yjs document or into awareness,
 // so no other tablet receives a byte of it. The tray lists this person's
-// drafts to change or delete. At the reveal the server writes them onto the
+// drafts to change or delete, or to keep in the room (never shown to people
+// watching from elsewhere). At the reveal the server writes them onto the
 // board, without names, and its `drafts` push empties the tray.
 import { el } from "./dom.js";
 import { PICTURES, sketchImage, sketchStrokes } from "./notes.js";
 import { announce } from "./notice.js";
 import { speak } from "./speech.js";
+import { KEPT_WORDS } from "./keptbadge.js";
 
 // A pause in typing this long sends the words (and so does leaving the field).
 const SAVE_AFTER_MS = 700;
@@ -52,7 +54,8 @@ export function tabletDrafts(connection, say) {
   const empty = tray.querySelector(".drafts-empty");
   const list = tray.querySelector(".drafts-list");
   const toggle = tray.querySelector(".drafts-toggle");
-  const writer = !connection.readOnly;
+  // Drafts are a participant's: a facilitator's board writes onto the board.
+  const writer = !connection.readOnly && connection.session.role !== "facilitator";
   const entries = new Map();
   const deleting = new Set();
   let drafts = [];
@@ -106,6 +109,31 @@ export function tabletDrafts(connection, say) {
     showStatus(entry);
   }
 
+  function showKeep(entry) {
+    entry.keep.setAttribute("aria-pressed", String(entry.kept));
+    entry.keep.querySelector(".keep-mark").textContent = entry.kept ? "✓" : "";
+  }
+
+  // Pressed at once; put back if the server says no.
+  async function toggleKeep(entry) {
+    const on = !entry.kept;
+    entry.kept = on;
+    entry.keeping = true;
+    showKeep(entry);
+    try {
+      const { draft } = await request("note.keep_in_room", { note: entry.id, on });
+      if (draft) entry.kept = draft.keep === true;
+      // What keeping means, once, where everyone sees it; taking it back needs no words.
+      if (on) say("Kept in this room: people watching from elsewhere will not see this note");
+      else announce("This note may be shown to people watching from elsewhere");
+    } catch (err) {
+      entry.kept = !on;
+      if (err?.code !== "not_found") say("That did not change; try again");
+    }
+    entry.keeping = false;
+    showKeep(entry);
+  }
+
   function picture(draft) {
     if (draft.kind === "emoji") {
       const name = PICTURE_NAMES.get(draft.emoji) || "picture";
@@ -135,8 +163,13 @@ export function tabletDrafts(connection, say) {
       onclick: () => speak(words(entry)) }, el("span", { "aria-hidden": "true" }, "🔊"), "Read");
     entry.remove = el("button", { type: "button", class: "icon-button draft-delete", "data-key": `delete-${draft.id}`,
       onclick: () => remove(entry) }, el("span", { "aria-hidden": "true" }, "🗑"), "Delete");
+    entry.kept = draft.keep === true;
+    entry.keep = el("button", { type: "button", class: "draft-keep", "data-key": `keep-${draft.id}`, title: KEPT_WORDS,
+      onclick: () => toggleKeep(entry) },
+    el("span", { "aria-hidden": "true" }, "🏠"), " Keep in this room", el("span", { class: "keep-mark", "aria-hidden": "true" }));
+    showKeep(entry);
     const image = picture({ ...draft, kind });
-    entry.node = el("li", { class: `draft kind-${kind}` }, ...(image ? [image] : []), field,
+    entry.node = el("li", { class: `draft kind-${kind}` }, ...(image ? [image] : []), field, entry.keep,
       el("div", { class: "draft-foot" }, status, entry.read, entry.remove));
     field.addEventListener("input", () => saveSoon(entry));
     field.addEventListener("blur", () => save(entry));
@@ -166,6 +199,7 @@ export function tabletDrafts(connection, say) {
       entry.field.setAttribute("aria-label", `Your private note ${number}`);
       entry.read.setAttribute("aria-label", `Read your private note ${number} aloud`);
       entry.remove.setAttribute("aria-label", `Delete your private note ${number}`);
+      entry.keep.setAttribute("aria-label", `Keep in this room: your private note ${number}`);
       // Only moved when out of place: moving a node takes the keyboard off it.
       if (list.children[index] !== entry.node) list.insertBefore(entry.node, list.children[index] || null);
     });
@@ -193,6 +227,11 @@ export function tabletDrafts(connection, say) {
     for (const draft of drafts) {
       const entry = entries.get(draft.id);
       if (!entry) continue;
+      // The server's word, unless this device is changing it right now.
+      if (!entry.keeping && (draft.keep === true) !== entry.kept) {
+        entry.kept = draft.keep === true;
+        showKeep(entry);
+      }
       const text = typeof draft.text === "string" ? draft.text : "";
       // A list read before this device's own last save holds older words.
       const updated = Number.isFinite(draft.updated) ? draft.updated : 0;

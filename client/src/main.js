@@ -20,6 +20,8 @@ import { tabletVoting } from "./voting.js";
 import { tabletDrafts } from "./drafts.js";
 import { galleryWalk } from "./gallery.js";
 import { buildonLane } from "./buildons.js";
+import { keptBadges } from "./keptbadge.js";
+import { noteModeration } from "./moderation.js";
 
 const STATUS_TEXT = {
   connected: "Online",
@@ -159,7 +161,9 @@ function start() {
     if (outline.hidden || outlineFrame) return;
     outlineFrame = requestAnimationFrame(() => {
       outlineFrame = 0;
-      if (board) updateOutline(latest, board.clusters.groups(latest), board.hidden.current(), board.actions.ordered());
+      if (board) {
+        updateOutline(latest, board.clusters.groups(latest), board.hidden.current(), board.actions.ordered(), kept.ids());
+      }
     });
   };
   const onNotes = (ordered, { content }) => {
@@ -180,6 +184,13 @@ function start() {
   const planning = () => Boolean(connection.phase) && can("plan");
   // In private time a new note is a draft only its writer sees (drafts.js).
   const drafts = tabletDrafts(connection, toast);
+  // Notes that stay in the room carry a badge; the facilitator's board moderates.
+  const kept = keptBadges();
+  const moderation = noteModeration(connection, { say: announce, tell: toast });
+  const shownRoom = () => {
+    const away = connection.shown?.spotlight || connection.shown?.visiting;
+    return connection.state?.rooms?.[away ? away.room : connection.session.room.id] ?? null;
+  };
   const addNote = (what) => (drafts.active() ? drafts.add(what) : board?.notes.add(what));
   if (readOnly) {
     for (const button of Object.values(buttons).flat()) button.remove();
@@ -235,6 +246,9 @@ function start() {
     applyAccess();
     refreshOutline();
     voting.attach(document.getElementById("surface"));
+    kept.attach(document.getElementById("surface"));
+    kept.set(shownRoom()?.kept);
+    moderation.attach(connection.shown?.spotlight || connection.shown?.visiting ? null : document.getElementById("surface"));
     if (document.body.dataset.mode === "map") board.map.show();
   }
 
@@ -251,6 +265,9 @@ function start() {
     else if (!open.includes("map") && (open.includes("notes") || open.includes("groups"))) showMode(false);
   });
   connection.on("board", showBoard);
+  connection.on("state", () => {
+    if (kept.set(shownRoom()?.kept)) refreshOutline();
+  });
   connection.on("access", applyAccess);
   connection.on("moved", ({ name }) => {
     document.getElementById("room-name").textContent = name;
@@ -267,7 +284,9 @@ function start() {
   workshopStrip(connection);
   outlineToggle(refreshOutline);
   contrastToggle();
-  leaveButton(connection);
+  // A facilitator's board has no seat to leave.
+  if (connection.session.role === "facilitator") document.getElementById("leave").remove();
+  else leaveButton(connection);
   moreMenu();
   toastButton();
   connection.start();

@@ -10,13 +10,14 @@ const HIDDEN_BY = {
   group: "(hidden: it lies on a group it is not in)",
 };
 
-function noteItem([id, note], index, hidden) {
+function noteItem([id, note], index, hidden, kept) {
   const text = note.get("text").toString().trim();
   const picture = pictureName(note);
   const shown = picture ? `(${picture})${text ? ` ${text}` : ""}` : text;
   const item = el("li", {}, shown || `(empty note ${index + 1})`);
   const why = hidden.get(id);
   if (why) item.append(" ", el("em", { class: "outline-hidden" }, HIDDEN_BY[why]));
+  if (kept.has(id)) item.append(" ", el("em", { class: "outline-kept" }, "(stays in this room)"));
   return item;
 }
 
@@ -28,16 +29,17 @@ function cardItem([, card], index) {
 }
 
 /**
- * update(ordered, groups, hidden, cards): hidden maps a note id to what
- * hides it; cards are the action cards as [id, Y.Map] pairs.
+ * update(ordered, groups, hidden, cards, kept): hidden maps a note id to what
+ * hides it; cards are the action cards as [id, Y.Map] pairs; kept holds the
+ * ids of the notes that stay in the room.
  */
 export function outlinePanel(panel, list) {
   const cardList = el("ul", { class: "outline-action-list" });
   const actions = el("section", { class: "outline-actions", "aria-label": "Actions", hidden: "" },
     el("h3", {}, "Actions"), cardList);
   list.after(actions);
-  return function update(ordered, { clustered, loose }, hidden = new Map(), cards = []) {
-    const item = (pair, index) => noteItem(pair, index, hidden);
+  return function update(ordered, { clustered, loose }, hidden = new Map(), cards = [], kept = new Set()) {
+    const item = (pair, index) => noteItem(pair, index, hidden, kept);
     const items = clustered.map(([title, inside]) =>
       el("li", { class: "outline-cluster" }, el("strong", {}, title), el("ul", {}, ...inside.map(item))),
     );

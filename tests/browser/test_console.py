@@ -180,21 +180,27 @@ async def test_share_links_copy_and_open_what_they_say(
         await expect(opener).to_have_attribute("href", links[role])
 
     # Each link, opened on another device, shows what it says: read only.
-    for role in ("viewer", "observer"):
-        watcher = await tablet(browser)
-        await watcher.goto(links[role])
-        await expect(watcher.locator("#connection")).to_have_text("Online")
-        await expect(watcher.locator("#room-name")).to_have_text("Red table")
-        note = watcher.get_by_label("Note text")
-        await expect(note).to_have_value("A bench by the bus stop")
-        await expect(note).not_to_be_editable()
-        await expect(watcher.get_by_role("button", name="Add note")).to_have_count(0)
-        # A viewer sees who is there; an observer never does.
-        if role == "viewer":
-            await expect(watcher.locator("#presence")).to_have_text("1 hereAnn")
-        else:
-            await expect(watcher.locator("#presence")).to_be_hidden()
-            await expect(watcher.locator("#presence")).not_to_contain_text("Ann")
+    # A viewer's is the tablet board, and sees who is there.
+    watcher = await tablet(browser)
+    await watcher.goto(links["viewer"])
+    await expect(watcher.locator("#connection")).to_have_text("Online")
+    await expect(watcher.locator("#room-name")).to_have_text("Red table")
+    note = watcher.get_by_label("Note text")
+    await expect(note).to_have_value("A bench by the bus stop")
+    await expect(note).not_to_be_editable()
+    await expect(watcher.get_by_role("button", name="Add note")).to_have_count(0)
+    await expect(watcher.locator("#presence")).to_have_text("1 hereAnn")
+    # An observer's is the observer page on that room alone, and never names anyone.
+    assert links["observer"].startswith(f"{public}/observe#workshop={street['id']}&token=")
+    assert links["observer"].endswith("&room=r1")
+    watcher = await tablet(browser)
+    await watcher.goto(links["observer"])
+    await expect(watcher.locator("#watching")).to_be_visible()
+    await expect(watcher.get_by_role("region")).to_have_count(1)
+    red = watcher.get_by_role("region", name="Red table")
+    await expect(red.locator(".note")).to_have_text("A bench by the bus stop")
+    await expect(watcher.get_by_role("button", name="Add note")).to_have_count(0)
+    await expect(watcher.locator("body")).not_to_contain_text("Ann")
 
     wall = await tablet(browser, "projector")
     await wall.goto(shown)

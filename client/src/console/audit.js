@@ -22,6 +22,10 @@ const ACTION_WORDS = {
   "vote.reveal": "Results revealed",
   "private.set": "Private mode",
   "private.reveal": "Private notes revealed",
+  "note.hide": "Note hidden",
+  "note.restore": "Note put back",
+  "note.keep_in_room": "Stays in the room",
+  "notes.keep": "Revealed notes stay in the room",
 };
 
 export function auditPanel({ send, getState }) {

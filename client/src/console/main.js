@@ -1,6 +1,6 @@
 // The facilitator console (/facilitate#workshop=ID&token=T): runs a workshop
 // over the workshop socket's command channel: timer, phases, agenda, rooms,
-// people, banner, spotlight, join cards, links and the activity list.
+// people, banner, spotlight, hidden notes, join cards, links and the activity list.
 import { CommandChannel, openWorkshopSocket } from "../channel.js";
 import { takeSession, workshopSocketUrl } from "./session.js";
 import { announcer, confirmDialog, connectionState, problemLine, sender } from "./ui.js";
@@ -17,6 +17,7 @@ import { printView, sharePanel } from "./share.js";
 import { auditPanel } from "./audit.js";
 import { votePanel } from "./vote.js";
 import { privatePanel } from "./private.js";
+import { binPanel } from "./bin.js";
 
 const TICK_MS = 250;
 const FLASH_MS = 8000;
@@ -77,7 +78,8 @@ function start() {
   const spotlight = spotlightPanel({ send });
   const vote = votePanel({ send, scope });
   const privateNotes = privatePanel({ send, confirm, say });
-  const rooms = roomsPanel({ send, confirm, serverNow, say });
+  const rooms = roomsPanel({ send, confirm, serverNow, say, session });
+  const bin = binPanel({ send, say });
   const agenda = agendaEditor({ send, problem });
   const share = sharePanel({ session, say, problem, channel });
   const audit = auditPanel({ send, getState });
@@ -95,6 +97,7 @@ function start() {
     vote.render(state);
     privateNotes.render(state);
     rooms.render(state);
+    bin.render(state);
     agenda.render(state);
     share.render(state);
     tick();
@@ -129,6 +132,7 @@ function start() {
     if (result) rooms.setPeople(result.people || []);
     audit.load();
     privateNotes.load();
+    bin.load();
   });
   channel.on("disconnect", ({ code, reason, final }) => {
     if (final && code >= 4400 && code < 4500) {
@@ -141,6 +145,7 @@ function start() {
   channel.on("vote.progress", (data) => vote.progress(data));
   channel.on("vote.results", (data) => vote.results(data));
   channel.on("drafts.count", (data) => privateNotes.counts(data));
+  channel.on("bin", (data) => bin.take(data));
   openWorkshopSocket(workshopSocketUrl(session), channel);
   // For the browser tests: the live channel.
   window.facilitate = { channel };

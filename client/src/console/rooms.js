@@ -1,6 +1,7 @@
 // Rooms and people: per room its phase, timer, prompt, lock and the people
 // in it, live; move a person to another room, remove them, or shuffle
-// everyone evenly.
+// everyone evenly. Each room's board opens from here as the facilitator's,
+// to moderate its notes (moderation.js).
 import { el } from "../dom.js";
 import { formatClock, STATE_WORDS, timerNow } from "./clock.js";
 import { phaseLabel, roomList } from "./phases.js";
@@ -8,7 +9,12 @@ import { redrawKeepingFocus } from "./ui.js";
 
 const PROMPT_MAX = 300;
 
-export function roomsPanel({ send, confirm, serverNow, say }) {
+/** The room's board as the facilitator's: the token stays in the fragment, which reaches no server. */
+export function facilitatorBoardUrl(session, id, name) {
+  return `/board#${new URLSearchParams({ workshop: session.workshop, room: id, token: session.token, role: "facilitator", name })}`;
+}
+
+export function roomsPanel({ send, confirm, serverNow, say, session }) {
   const list = document.getElementById("room-cards");
   const total = document.getElementById("people-total");
   const cards = new Map();
@@ -31,6 +37,9 @@ export function roomsPanel({ send, confirm, serverNow, say }) {
     const name = el("h3", { class: "room-name" });
     const lockBadge = el("span", { class: "badge" });
     const facts = el("p", { class: "room-facts" });
+    const board = el("a", { class: "small-link room-board", target: "_blank", rel: "noopener",
+      title: "The board as you see it: hide a note, or keep it in the room" },
+      el("span", { "aria-hidden": "true" }, "📋 "), "Open board");
     const phase = el("span", { class: "room-phase" });
     const timer = el("span", { class: "room-timer" });
     facts.append(phase, timer);
@@ -48,8 +57,8 @@ export function roomsPanel({ send, confirm, serverNow, say }) {
       prompt,
       el("div", { class: "buttons" }, savePrompt, promptNote, lock));
     const node = el("li", { class: "room-card", "data-room": id },
-      el("div", { class: "room-head" }, name, lockBadge), facts, area);
-    const entry = { node, name, lockBadge, phase, timer, peopleHead, peopleList, prompt, promptNote, savePrompt, lock, saved: null, legend: area.firstChild };
+      el("div", { class: "room-head" }, name, lockBadge), facts, board, area);
+    const entry = { node, name, lockBadge, board, phase, timer, peopleHead, peopleList, prompt, promptNote, savePrompt, lock, saved: null, legend: area.firstChild };
 
     const edited = () => entry.prompt.value !== (entry.saved ?? "");
     prompt.addEventListener("input", () => {
@@ -76,6 +85,8 @@ export function roomsPanel({ send, confirm, serverNow, say }) {
   function renderRoom(id, room, entry) {
     entry.name.textContent = room.name;
     entry.legend.textContent = `Controls for ${room.name}`;
+    entry.board.href = facilitatorBoardUrl(session, id, room.name);
+    entry.board.setAttribute("aria-label", `Open board: ${room.name}`);
     entry.lockBadge.textContent = room.locked ? "🔒 Locked" : "Open";
     entry.lockBadge.className = `badge${room.locked ? " locked" : ""}`;
     entry.lock.replaceChildren(el("span", { "aria-hidden": "true" }, room.locked ? "🔓 " : "🔒 "),

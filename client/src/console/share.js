@@ -1,5 +1,6 @@
 // Joining and watching: the join code and its QR, printable join cards per
-// room, and read-only links (the wall, each room's board) to copy.
+// room, and read-only links (the wall, the observers' page, each room's
+// board) to copy.
 import { el } from "../dom.js";
 import { roomList } from "./phases.js";
 import { issueToken, publicHost, publicOrigin } from "./session.js";
@@ -65,12 +66,19 @@ export function sharePanel({ session, say, problem, channel }) {
     const rooms = roomList(state);
     links.replaceChildren(
       linkRow("Wall display (for the projector)", `${origin}/wall#workshop=${id}&token=${encodeURIComponent(tokens.viewer)}`, "wall link", say),
+      // Remote watchers: every room, filtered as observers see it, and nobody in the hall sees them.
+      linkRow("Observer page (to watch from elsewhere)", `${origin}/observe#workshop=${id}&token=${encodeURIComponent(tokens.observer)}`,
+        "observer page link", say),
       el("details", { class: "room-links" },
         el("summary", {}, `Board links per room (${rooms.length} rooms)`),
-        el("p", { class: "help" }, "Viewer: sees the board and who is there. Observer: sees the board only, never who is there."),
+        el("p", { class: "help" }, "Viewer: sees the board and who is there. Observer: watches the room from elsewhere, never who is there, nor notes that stay in the room."),
         ...rooms.flatMap((room) => [
           linkRow(`${room[1].name}: viewer`, board(room, tokens.viewer, "viewer"), `viewer link for ${room[1].name}`, say),
-          linkRow(`${room[1].name}: observer`, board(room, tokens.observer, "observer"), `observer link for ${room[1].name}`, say),
+          // The observer page, on this room alone: a fresh copy on every
+          // connection, so a note hidden meanwhile never lingers there.
+          linkRow(`${room[1].name}: observer`,
+            `${origin}/observe#workshop=${id}&token=${encodeURIComponent(tokens.observer)}&room=${encodeURIComponent(room[0])}`,
+            `observer link for ${room[1].name}`, say),
         ])),
     );
   }
