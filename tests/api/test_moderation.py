@@ -171,7 +171,7 @@ async def test_bad_moderation_is_refused_and_changes_nothing(
         assert (await ok(facilitator, "bin.list"))["notes"] == []
 
 
-async def test_exports_leave_out_what_stays_in_the_room(
+async def test_exports_leave_out_what_stays_in_the_room_and_every_client_id(
     server: RunningServer, workshop: dict[str, Any]
 ) -> None:
     url, wid = server.http_url, workshop["id"]
@@ -204,3 +204,5 @@ async def test_exports_leave_out_what_stays_in_the_room(
         assert "exported-ONE" in text, fmt
         for secret in ("hidden-TWO", "kept-THREE", "card-of-kept-FOUR", "kept-draft-FIVE"):
             assert secret not in text, (fmt, secret)
+        # Nor the Yjs client id that marks the tablet's edits.
+        assert str(ann.doc.client_id) not in text, fmt
