@@ -3,10 +3,14 @@
 Observers never see the room's own document. The first observer of a room
 makes its ``Projection``: a separate Yjs document, under a client id of the
 server's, holding what the room's filter lets out (``Commands.observed``,
-workshop/visibility.py). After the room changes, the projection waits
-``WINDOW`` seconds, so that a burst of edits is one write, reads the
-room's filtered board, writes the difference into its document in one
-transaction, and sends that update, encoded once, to every observer.
+workshop/visibility.py). It watches which entries of the room's board
+change (a deep observer per root, which only notes keys). After the room
+changes, it waits ``WINDOW`` seconds, so that a burst of edits is one
+write, reads those entries through the filter (the whole board only when
+what is withheld changed), writes the difference into its document in one
+transaction, and sends that update, encoded once, to every observer, a
+slice of ``SLICE`` sockets at a time, so that the room's own writers never
+wait behind a thousand sends.
 
 Because the copy is made per process, its Yjs items differ from one
 process (or restart) to the next: an observer that reconnects starts from
@@ -18,10 +22,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pycrdt import Doc, Map, Text
+from pycrdt import Doc, Map, Subscription, Text
 
 from board_server.model import BOARD_ROOTS, BOARD_TEXTS
 from board_server.rooms.audience import Audience
@@ -46,8 +51,12 @@ logger = logging.getLogger("board.room")
 WINDOW = 0.2
 """Seconds from a change of the room to the observers' update: edits within
 it go out as one write."""
+SLICE = 64
+"""Observers sent a frame before the event loop runs anything else."""
 
 Board = dict[str, dict[str, Any]]
+Wanted = dict[str, set[str]]
+"""Per root, the keys of the entries to read; None stands for every entry."""
 
 
 def _text_diff(text: Text, old: str, new: str) -> None:
@@ -86,21 +95,45 @@ class Projection:
     def __init__(
         self,
         key: object,
-        view: Callable[[], Board],
+        source: Doc[Any],
+        view: Callable[[Wanted | None], Board],
         command: Callable[[Peer, bytes], None],
     ) -> None:
-        """``view`` reads the room's board as observers may see it; ``command``
-        handles a type-100 message of an observer (the room's commands)."""
+        """``source`` is the room's document; ``view(wanted)`` reads those of
+        its entries (all with None) as observers may see them, leaving out
+        the ones they may not, and may add to ``wanted`` the entries whose
+        visibility follows those; ``command`` handles a type-100 message of
+        an observer (the room's commands)."""
         self.key = key
         self.doc: Doc[Any] = Doc(client_id=secrets.randbelow(2**53 - 1) + 1)
         self.peers: set[Peer] = set()
         self._view = view
         self._command = command
         self._shown: Board = {}
+        self._dirty: Wanted = {}
+        self._everything = True
         self._due: asyncio.TimerHandle | None = None
-        self._audience: Audience | None = None
+        self._outbox: deque[Frame] = deque()
+        self._sender: asyncio.Task[None] | None = None
         self._loop = asyncio.get_running_loop()
+        self._watching: list[tuple[Map[Any], Subscription]] = []
+        for root in BOARD_ROOTS:
+            target = source.get(root, type=Map)
+            self._watching.append((target, target.observe_deep(self._noter(root))))
         self.refresh()
+
+    def _noter(self, root: str) -> Callable[[list[Any]], None]:
+        def note(events: list[Any]) -> None:
+            # Inside the room's transaction: keys only, nothing is read.
+            keys = self._dirty.setdefault(root, set())
+            for event in events:
+                path = event.path
+                if path:
+                    keys.add(str(path[0]))
+                else:
+                    keys.update(str(k) for k in event.keys)
+
+        return note
 
     # Connections.
     def connect(
@@ -109,13 +142,10 @@ class Projection:
         """Admit an observer; it asks for the document with its sync step 1."""
         peer = Peer(self, transport, session, queue_limit=queue_limit, label=label)
         self.peers.add(peer)
-        self._audience = None
         return peer
 
     def peer_changed(self, peer: Peer) -> None:
-        """A peer's direct write may have changed."""
-        if peer in self.peers:
-            self._audience = None
+        """A peer's direct write may have changed: each frame reads them afresh."""
 
     def peer_closed(self, peer: Peer) -> None:
         """The peer is closing: it leaves (the room forgets it too)."""
@@ -123,9 +153,7 @@ class Projection:
 
     def remove(self, peer: Peer) -> None:
         """Forget a peer. Idempotent."""
-        if peer in self.peers:
-            self.peers.discard(peer)
-            self._audience = None
+        self.peers.discard(peer)
 
     def receive(self, peer: Peer, data: bytes) -> None:
         """One frame from an observer: reads are answered from the projection,
@@ -157,14 +185,23 @@ class Projection:
             peer.close(code, reason)
 
     def cancel(self) -> None:
-        """Stop refreshing (the last observer left, or the room closed)."""
+        """Stop refreshing and sending, and stop watching the room (the last
+        observer left, or the room closed)."""
         if self._due is not None:
             self._due.cancel()
             self._due = None
+        if self._sender is not None:
+            self._sender.cancel()
+        self._outbox.clear()
+        for target, subscription in self._watching:
+            target.unobserve(subscription)
+        self._watching = []
 
     # The document.
-    def changed(self) -> None:
-        """The room changed: refresh within WINDOW."""
+    def changed(self, *, everything: bool = False) -> None:
+        """The room changed (``everything``: what is withheld changed, so every
+        entry is read again): refresh within WINDOW."""
+        self._everything = self._everything or everything
         if self._due is None:
             self._due = self._loop.call_later(WINDOW, self._refresh_due)
 
@@ -175,26 +212,54 @@ class Projection:
     def refresh(self) -> None:
         """Bring the document up to the room's filtered board now, and send
         the change to every observer."""
-        board = self._view()
+        wanted: Wanted | None = None if self._everything else self._dirty
+        self._dirty, self._everything = {}, False
+        if wanted is not None and not any(wanted.values()):
+            return
+        board = self._view(wanted)
         before = self.doc.get_state()
         with self.doc.transaction(origin="projection"):
             for root in BOARD_ROOTS:
-                self._write_root(root, self._shown.get(root, {}), board.get(root, {}))
-        self._shown = board
+                shown = self._shown.setdefault(root, {})
+                new = board.get(root, {})
+                keys = (shown.keys() | new.keys()) if wanted is None else wanted.get(root, set())
+                self._write_root(root, shown, new, keys)
         update = self.doc.get_update(before)
         if update != b"\x00\x00" and self.peers:
-            if self._audience is None:
-                self._audience = Audience(self.peers)
-            if not self._audience.send(Frame(encode_sync_update(update)), None, self.key):
-                self._audience = None
+            self._outbox.append(Frame(encode_sync_update(update)))
+            if self._sender is None:
+                self._sender = asyncio.create_task(self._send(), name=f"observers {self.key}")
 
-    def _write_root(self, root: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    async def _send(self) -> None:
+        """Send the queued frames in order, each to every observer, a slice at
+        a time (an observer that joins meanwhile has the update in its sync)."""
+        try:
+            while self._outbox:
+                frame = self._outbox.popleft()
+                peers = list(self.peers)
+                for start in range(0, len(peers), SLICE):
+                    if start:
+                        await asyncio.sleep(0)
+                    Audience(peers[start : start + SLICE]).send(frame, None, self.key)
+        finally:
+            self._sender = None
+
+    def _write_root(
+        self, root: str, shown: dict[str, Any], new: Mapping[str, Any], keys: set[str]
+    ) -> None:
+        """Write the entries ``keys`` of the root as ``new`` has them (a key
+        missing from ``new`` is deleted); ``shown`` follows the document."""
         target = self.doc.get(root, type=Map)
         texts = BOARD_TEXTS.get(root, frozenset())
-        for key in old.keys() - new.keys():
-            del target[key]
-        for key, value in new.items():
-            before = old.get(key)
+        for key in keys:
+            if key not in new:
+                if key in shown:
+                    del shown[key]
+                    del target[key]
+                continue
+            value = new[key]
+            before = shown.get(key)
+            shown[key] = value
             if before == value:
                 continue
             entry = target.get(key) if isinstance(before, dict) else None

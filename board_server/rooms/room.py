@@ -21,7 +21,7 @@ from board_server.rooms.peer import (
     PeerState,
     Transport,
 )
-from board_server.rooms.projection import Board, Projection
+from board_server.rooms.projection import Board, Projection, Wanted
 from board_server.rooms.session import Session
 from board_server.storage import StoreError
 from board_server.sync import (
@@ -98,8 +98,10 @@ class Commands(Protocol):
     def edited(self, room: Room) -> None:
         """The room's board changed here (a batch of its updates was logged)."""
 
-    def observed(self, room: Room) -> Board:
-        """The room's board as observers may see it, root by root, as plain data."""
+    def observed(self, room: Room, wanted: Wanted | None) -> Board:
+        """The room's board as observers may see it, root by root, as plain
+        data: only the ``wanted`` entries (every one with None), leaving out
+        those observers may not see."""
 
 
 class IgnoreCommands:
@@ -112,7 +114,7 @@ class IgnoreCommands:
         """Nothing is ever locked."""
         return False
 
-    def observed(self, room: Room) -> Board:
+    def observed(self, room: Room, wanted: Wanted | None) -> Board:
         """No filter is known here, so observers see nothing."""
         return {}
 
@@ -196,7 +198,8 @@ class Room:
             if self.projection is None:
                 self.projection = Projection(
                     self.key,
-                    lambda: self._commands.observed(self),
+                    self.doc,
+                    lambda wanted: self._commands.observed(self, wanted),
                     lambda peer, body: self._commands.handle(self, peer, body),
                 )
             return self.projection.connect(transport, session, queue_limit=queue_limit, label=label)
@@ -419,9 +422,9 @@ class Room:
 
     def project_soon(self) -> None:
         """What observers may see changed without an edit (a note was marked
-        "stays in the room"): refresh their copy."""
+        "stays in the room"): refresh their copy from the whole board."""
         if self.projection is not None:
-            self.projection.changed()
+            self.projection.changed(everything=True)
 
     def remote_awareness(self, node_id: str, payload: bytes) -> None:
         """Presence from a connection on another process: keep it and pass it on."""

@@ -295,15 +295,18 @@ class CommandHub:
         cached = self._controls.get(room.key.workshop_id)
         return cached is not None and cached[1].room(room.key.room_id).locked
 
-    def observed(self, room: Room) -> visibility.Board:
-        """The room's board as observers may see it (the rooms' ``Commands``):
-        nothing until the workshop's control state is here."""
+    def observed(self, room: Room, wanted: dict[str, set[str]] | None) -> visibility.Board:
+        """The room's board, or its ``wanted`` entries, as observers may see it
+        (the rooms' ``Commands``): nothing until the workshop's control state
+        is here."""
         cached = self._controls.get(room.key.workshop_id)
         if cached is None:
             return {}
         settings = cached[1].room(room.key.room_id)
         withheld = frozenset(settings.kept) | frozenset(settings.hidden)
-        return visibility.for_outside(visibility.board_of(room.doc), withheld)
+        if wanted is None:
+            return visibility.for_outside(visibility.board_of(room.doc), withheld)
+        return visibility.entries_for_outside(room.doc, wanted, withheld)
 
     def lobby(self, workshop_id: str, room_id: str | None) -> Lobby:
         """The owner for a new workshop socket's peer."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Doc, Map
+from pycrdt import Array, Doc, Map, Text
 
 from board_server.model import BOARD_ROOTS
 
@@ -56,3 +56,48 @@ def for_outside(board: Board, withheld: frozenset[str] | set[str]) -> Board:
     shown["notes"] = notes
     shown["actions"] = actions
     return shown
+
+
+def entries_for_outside(
+    doc: Doc[Any], wanted: dict[str, set[str]], withheld: frozenset[str] | set[str]
+) -> Board:
+    """Only the ``wanted`` entries of a document (per root, their keys), by
+    ``for_outside``'s rules; an entry missing from the answer is gone, or
+    not for outside eyes. Adds to ``wanted`` the action cards made from a
+    wanted note, since whether they may be seen follows the note."""
+    board: Board = {}
+    notes = doc.get("notes", type=Map)
+    changed_notes = wanted.get("notes")
+    if changed_notes:
+        for card_id, card in doc.get("actions", type=Map).items():
+            if isinstance(card, Map) and card.get("note") in changed_notes:
+                wanted.setdefault("actions", set()).add(card_id)
+
+    def kept(note_id: Any) -> bool:
+        if not isinstance(note_id, str):
+            return False
+        if note_id in withheld:
+            return True
+        note = notes.get(note_id)
+        return isinstance(note, Map) and note.get("keep") is True
+
+    for root, keys in wanted.items():
+        if root not in BOARD_ROOTS:
+            continue
+        source = doc.get(root, type=Map)
+        shown: dict[str, Any] = {}
+        for key in keys:
+            value = source.get(key)
+            if value is None:
+                continue
+            plain = value.to_py() if isinstance(value, (Map, Text, Array)) else value
+            if root == "notes":
+                if key in withheld or (isinstance(plain, dict) and plain.get("keep") is True):
+                    continue
+                if isinstance(plain, dict):
+                    plain = {k: v for k, v in plain.items() if k != "author"}
+            elif root == "actions" and isinstance(plain, dict) and kept(plain.get("note")):
+                continue
+            shown[key] = plain
+        board[root] = shown
+    return board
