@@ -2,10 +2,12 @@
 
 Writers hold a pycrdt Doc. On every tick a writer sets
 ``notes["w<id>"] = "@<id>:<seq>:<time_ns>@"`` and sends the captured update
-as a sync update. Listeners (and writers, for everyone else's updates) do not
-keep a Yjs document: they scan each incoming sync update for markers and
-record ``now - time_ns`` per marker. That keeps a receiver to a regex over
-the frame, so the generator is cheap next to the server it measures.
+as a sync update; with ``LoadConfig.notes`` it types the marker into a real
+note instead (``bench.notewriter``). Listeners (and writers, for everyone
+else's updates) do not keep a Yjs document: they scan each incoming sync
+update for markers and record ``now - time_ns`` per marker. That keeps a
+receiver to a regex over the frame, so the generator is cheap next to the
+server it measures. Observers are listeners whose figures are kept apart.
 
 One worker process runs many clients on one event loop (uvloop when it is
 installed). The parent (``run_load``) spreads the clients over several
@@ -35,6 +37,7 @@ from urllib.parse import urlsplit
 
 from pycrdt import Doc, Map, TransactionEvent
 
+from bench.notewriter import NoteWriter, note_texts
 from bench.servers import proc_cpu_seconds
 from bench.targets import RoomPlan
 from bench.wire import (
@@ -84,6 +87,8 @@ class ClientSpec:
     hocuspocus: bool
     # One client per room connects (and syncs) before all the others: see run_load.
     first: bool = False
+    # A read-only listener whose deliveries are counted apart (the observers scenario).
+    observer: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,31 +101,66 @@ class LoadConfig:
     drain: float = 1.0
     connect_timeout: float = 90.0
     connect_concurrency: int = 32
+    # Writers type their markers into notes shaped as docs/schema.md says.
+    notes: bool = False
 
 
-class Stats:
-    """Per-process counters; latencies are kept only inside the window."""
+class Tally:
+    """What one kind of receiver recorded; latencies only inside the window."""
 
     def __init__(self) -> None:
         self.latencies = array("q")
         # Parallel to latencies when the run spans server processes: 1 = cross-process.
         self.crossed = array("b")
-        self.window = (0, 0)
         self.delivered = 0
+        # Markers received for the first time, inside the window or not.
+        self.received = 0
         self.duplicates = 0
+        self.frames = 0
+        # Sync updates received inside the window.
+        self.window_frames = 0
+        self.dropped = 0
+        self.failed = 0
+
+    def figures(self) -> dict[str, Any]:
+        """What a worker sends its parent (arrays as bytes)."""
+        return {
+            "latencies": self.latencies.tobytes(),
+            "crossed": self.crossed.tobytes(),
+            "delivered": self.delivered,
+            "received": self.received,
+            "duplicates": self.duplicates,
+            "frames": self.frames,
+            "window_frames": self.window_frames,
+            "dropped": self.dropped,
+            "failed": self.failed,
+        }
+
+
+class Stats:
+    """Per-process counters: tablets and viewers in one tally, observers in another."""
+
+    def __init__(self) -> None:
+        self.receivers = Tally()
+        self.observers = Tally()
+        self.window = (0, 0)
         self.sent = 0
         self.late_ticks = 0
-        self.frames = 0
 
 
 class Client:
     """One connection: answers the handshake, records markers, writes on ticks."""
 
     def __init__(
-        self, spec: ClientSpec, stats: Stats, homes: dict[bytes, str] | None = None
+        self,
+        spec: ClientSpec,
+        stats: Stats,
+        homes: dict[bytes, str] | None = None,
+        notes: bool = False,
     ) -> None:
         self.spec = spec
         self.stats = stats
+        self.tally = stats.observers if spec.observer else stats.receivers
         # Each writer's server (host:port), to flag cross-process deliveries.
         self._homes = homes
         self._here = urlsplit(spec.url).netloc
@@ -138,10 +178,13 @@ class Client:
         self._doc: Doc[Any] | None = None
         self._notes: Map[Any] | None = None
         self._update = b""
+        self._typist: NoteWriter | None = None
         if spec.writer_id >= 0:
             self._doc = Doc()
             self._notes = self._doc.get("notes", type=Map)
             self._doc.observe(self._capture)
+            if notes:
+                self._typist = NoteWriter(self._notes, spec.writer_id)
         self._key = f"w{spec.writer_id}"
 
     def _capture(self, event: TransactionEvent) -> None:
@@ -184,25 +227,32 @@ class Client:
             self.ws.send(self.framing.wrap(sync_frame(STEP2, missing)))
 
     def _scan(self, message: bytes, now: int) -> None:
-        stats = self.stats
-        stats.frames += 1
-        start, end = stats.window
+        tally = self.tally
+        tally.frames += 1
+        start, end = self.stats.window
         inside = start <= now < end
+        tally.window_frames += inside
         seen = self._seen
         own = self._own
-        for writer, seq_text, stamp in MARKER.findall(message):
+        found = MARKER.findall(message)
+        if len(found) > 1:
+            # A server-built update (a projection, a merge) need not list one
+            # writer's markers in the order they were written.
+            found.sort(key=_seq)
+        for writer, seq_text, stamp in found:
             if writer == own:
                 continue
             seq = int(seq_text)
             if seq <= seen.get(writer, 0):
-                stats.duplicates += 1
+                tally.duplicates += 1
                 continue
             seen[writer] = seq
+            tally.received += 1
             if inside:
-                stats.delivered += 1
-                stats.latencies.append(now - int(stamp))
+                tally.delivered += 1
+                tally.latencies.append(now - int(stamp))
                 if self._homes is not None:
-                    stats.crossed.append(self._homes.get(writer) != self._here)
+                    tally.crossed.append(self._homes.get(writer) != self._here)
 
     def write(self) -> bool:
         """One tick: set this writer's note to a fresh marker and send the update."""
@@ -211,7 +261,11 @@ class Client:
         if ws is None or not ws.open:
             return False
         self.seq += 1
-        self._notes[self._key] = f"@{self.spec.writer_id}:{self.seq}:{time.time_ns()}@"
+        marker = f"@{self.spec.writer_id}:{self.seq}:{time.time_ns()}@"
+        if self._typist is not None:
+            self._typist.write(marker)
+        else:
+            self._notes[self._key] = marker
         ws.send(self.framing.wrap(sync_frame(UPDATE, self._update)))
         self.acked_seq = self.seq
         return True
@@ -220,6 +274,10 @@ class Client:
         self.closing = True
         if self.ws is not None:
             await self.ws.close()
+
+
+def _seq(marker: tuple[bytes, bytes, bytes]) -> int:
+    return int(marker[1])
 
 
 async def _writer_loop(client: Client, rate: float, start: float, stop: float) -> None:
@@ -279,7 +337,7 @@ async def _worker(
 ) -> None:
     loop = asyncio.get_running_loop()
     stats = Stats()
-    clients = [Client(spec, stats, homes) for spec in specs]
+    clients = [Client(spec, stats, homes, config.notes) for spec in specs]
     limit = asyncio.Semaphore(config.connect_concurrency)
     began = time.monotonic()
     try:
@@ -290,7 +348,13 @@ async def _worker(
             return
         await _connect_all([c for c in clients if not c.spec.first], limit, config.connect_timeout)
         synced = sum(c.synced.is_set() for c in clients)
-        ready = {"clients": len(clients), "synced": synced, "s": time.monotonic() - began}
+        watching = sum(c.synced.is_set() for c in clients if c.spec.observer)
+        ready = {
+            "clients": len(clients),
+            "synced": synced,
+            "observers_synced": watching,
+            "s": time.monotonic() - began,
+        }
         conn.send(("ready", ready))
         message = await _recv(conn, 600)
         if message[0] != "go":
@@ -312,19 +376,17 @@ async def _worker(
             await asyncio.wait_for(asyncio.gather(*writers, return_exceptions=True), 10)
         await asyncio.sleep(config.drain)
         codes = Counter(str(c.close_code) for c in clients if c.dropped)
+        for client in clients:
+            client.tally.dropped += client.dropped
+            client.tally.failed += client.failed
         conn.send(
             (
                 "done",
                 {
-                    "latencies": stats.latencies.tobytes(),
-                    "crossed": stats.crossed.tobytes(),
-                    "delivered": stats.delivered,
-                    "duplicates": stats.duplicates,
+                    "receivers": stats.receivers.figures(),
+                    "observers": stats.observers.figures(),
                     "sent": stats.sent,
-                    "frames": stats.frames,
                     "late_ticks": stats.late_ticks,
-                    "dropped": sum(c.dropped for c in clients),
-                    "failed": sum(c.failed for c in clients),
                     "close_codes": dict(codes),
                     "last_seq": {
                         c.spec.writer_id: c.acked_seq for c in clients if c.spec.writer_id >= 0
@@ -366,6 +428,8 @@ class LoadResult:
     # Parallel to latencies_ns when clients used several server processes (1: cross).
     crossed: bytearray = field(default_factory=bytearray)
     delivered: int = 0
+    # Markers received at all (inside the window or not), first copies only.
+    received: int = 0
     duplicates: int = 0
     sent: int = 0
     frames: int = 0
@@ -382,6 +446,34 @@ class LoadResult:
     last_seq: dict[int, int] = field(default_factory=dict)
     # End minus start, over the window, of every counter passed to run_load.
     counters: dict[str, float] = field(default_factory=dict)
+    # Observers' figures, apart from everyone else's above (which leave them out).
+    observer_latencies_ns: list[int] = field(default_factory=list)
+    observer_delivered: int = 0
+    observer_received: int = 0
+    observer_duplicates: int = 0
+    observer_frames: int = 0
+    observer_window_frames: int = 0
+    observer_dropped: int = 0
+    observer_failed: int = 0
+    observers_synced: int = 0
+
+    def add(self, done: dict[str, Any]) -> None:
+        """Fold in one worker's "done" figures."""
+        for kind, prefix in (("receivers", ""), ("observers", "observer_")):
+            tally = done[kind]
+            lat = array("q")
+            lat.frombytes(tally["latencies"])
+            getattr(self, f"{prefix}latencies_ns").extend(lat)
+            for key in ("delivered", "received", "duplicates", "frames", "dropped", "failed"):
+                name = prefix + key
+                setattr(self, name, getattr(self, name) + tally[key])
+        self.observer_window_frames += done["observers"]["window_frames"]
+        self.crossed.extend(done["receivers"]["crossed"])
+        self.sent += done["sent"]
+        self.late_ticks += done["late_ticks"]
+        self.last_seq.update(done["last_seq"])
+        for code, n in done["close_codes"].items():
+            self.close_codes[code] = self.close_codes.get(code, 0) + n
 
 
 def build_specs(plans: list[RoomPlan]) -> list[ClientSpec]:
@@ -395,6 +487,8 @@ def build_specs(plans: list[RoomPlan]) -> list[ClientSpec]:
             specs.append(ClientSpec(url, index, writer_id, plan.name, plan.hocuspocus))
         for url in plan.viewer_urls:
             specs.append(ClientSpec(url, index, -1, plan.name, plan.hocuspocus))
+        for url in plan.observer_urls:
+            specs.append(ClientSpec(url, index, -1, plan.name, plan.hocuspocus, observer=True))
         if len(specs) > first:
             specs[first] = replace(specs[first], first=True)
     return specs
@@ -436,12 +530,15 @@ def run_load(
     procs: int,
     after: Callable[[LoadResult], None] | None = None,
     counters: Sequence[Counters] = (),
+    observer_procs: int = 0,
 ) -> LoadResult:
     """Run writers and listeners against a server in `procs` worker processes.
 
     `after` runs while every client is still connected (for the convergence
     check: in-memory servers may drop a document once its last client leaves).
-    `counters` are read at the start and end of the measured window.
+    `counters` are read at the start and end of the measured window. With
+    `observer_procs`, observers run in processes of their own, so that their
+    frames do not queue behind the tablets' on one event loop.
 
     Connecting is staged: one client per room first, then everyone else.
     pycrdt-websocket leaves clients hanging that connect concurrently to a
@@ -451,8 +548,10 @@ def run_load(
     specs = build_specs(plans)
     homes = _homes(specs)
     random.Random(7).shuffle(specs)
-    procs = max(1, min(procs, len(specs)))
-    shares = [specs[i::procs] for i in range(procs)]
+    shares = _share(specs, procs)
+    if observer_procs:
+        shares = _share([s for s in specs if not s.observer], procs)
+        shares += _share([s for s in specs if s.observer], observer_procs)
     ctx = mp.get_context("spawn")
     workers: list[tuple[Any, Connection]] = []
     result = LoadResult(clients=len(specs))
@@ -470,6 +569,7 @@ def run_load(
             conn.send(("connect",))
         ready = _wait_for(conns, "ready", config.connect_timeout + 60)
         result.synced = sum(r["synced"] for r in ready)
+        result.observers_synced = sum(r["observers_synced"] for r in ready)
         result.connect_s = max(r["s"] for r in ready)
         start_wall = time.time() + 0.5
         for conn in conns:
@@ -488,16 +588,7 @@ def run_load(
         ]
         result.server_rss_mb = server.rss_mb()
         for done in _wait_for(conns, "done", config.drain + 60):
-            lat = array("q")
-            lat.frombytes(done["latencies"])
-            result.latencies_ns.extend(lat)
-            result.crossed.extend(done["crossed"])
-            for key in ("delivered", "duplicates", "sent", "frames", "late_ticks", "dropped"):
-                setattr(result, key, getattr(result, key) + done[key])
-            result.failed += done["failed"]
-            result.last_seq.update(done["last_seq"])
-            for code, n in done["close_codes"].items():
-                result.close_codes[code] = result.close_codes.get(code, 0) + n
+            result.add(done)
         if after is not None:
             after(result)
         for conn in conns:
@@ -510,6 +601,12 @@ def run_load(
                 proc.join(5)
             conn.close()
     return result
+
+
+def _share(specs: list[ClientSpec], procs: int) -> list[list[ClientSpec]]:
+    """Deal clients round-robin into at most `procs` non-empty shares."""
+    procs = max(1, min(procs, len(specs)))
+    return [share for share in (specs[i::procs] for i in range(procs)) if share]
 
 
 @dataclass
@@ -573,13 +670,11 @@ async def check_convergence(plans: list[RoomPlan], last_seq: dict[int, int]) -> 
             result.unreachable += 1
             result.missing += len(writers)
             return
-        notes = doc.get("notes", type=Map)
+        # Each marker is a whole string map value, or a word of a note's text.
+        held = "\n".join(note_texts(doc.get("notes", type=Map)))
         for writer in writers:
-            value = notes.get(f"w{writer}")
-            expected = f"@{writer}:{last_seq.get(writer, 0)}:"
-            if last_seq.get(writer, 0) and not (
-                isinstance(value, str) and value.startswith(expected)
-            ):
+            last = last_seq.get(writer, 0)
+            if last and f"@{writer}:{last}:" not in held:
                 result.missing += 1
 
     await asyncio.gather(*(check(i, plan) for i, plan in enumerate(plans)))

@@ -31,8 +31,9 @@ if __name__ == "__main__" and not __package__:
     # Run as `python bench/run.py`: make the `bench` package importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import clusterreport, servers
+from bench import clusterreport, observersreport, servers
 from bench.clusterload import cell_name, median_cluster, parse_cell, run_cluster
+from bench.observers import DEFAULT_OBSERVERS, OBSERVER_LOADS, run_observers
 from bench.probes import burst_join, cold_load, idle_memory
 from bench.steady import LOADS, run_steady
 
@@ -50,6 +51,8 @@ SCENARIOS = (
     "big-event",
     "cold-load",
     "idle-memory",
+    "observers",
+    "observers-8",
 )
 # The *-redis servers run these unless --scenarios names others: with them the
 # default run stays under 15 minutes (see bench/README.md).
@@ -58,6 +61,8 @@ REDIS_SCENARIOS = ("workshop", "big-event")
 
 def run_one(name: str, server_name: str, args: argparse.Namespace) -> dict[str, Any]:
     """One scenario on one fresh server process; the server is always stopped."""
+    if name in OBSERVER_LOADS:
+        return run_observers(name, server_name, args)  # two fresh servers of its own
     server = servers.start(server_name)
     extra: list[servers.Server] = []
     try:
@@ -205,6 +210,7 @@ def render(results: dict[str, dict[str, dict[str, Any]]], order: list[str]) -> s
             )
         header = ["server", "baseline RSS MB", "with 200 rooms MB", "KB per room"]
         out += ["## Idle memory (" + PROBES["idle-memory"] + ")", "", _table(header, rows), ""]
+    out += observersreport.render(results, order)
     out += targets(results)
     out += clusterreport.render(results, order)
     return "\n".join(out)
@@ -245,6 +251,7 @@ def targets(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
         lines.append(
             f"| cold load < 100 ms | {cold['first_ms']:.1f} ms | {'PASS' if ok else 'FAIL'} |"
         )
+    lines += observersreport.target_lines(results)
     if not lines:
         return []
     return ["## Targets (ours)", "", "| target | figures | result |", "|---|---|---|", *lines, ""]
@@ -260,7 +267,7 @@ def median_result(runs: list[dict[str, Any]]) -> dict[str, Any]:
         values = [r.get(key) for r in ok]
         if isinstance(value, bool):
             merged[key] = all(bool(v) for v in values)
-        elif isinstance(value, (int, float)) and key in ("dropped", "failed", "missing"):
+        elif isinstance(value, (int, float)) and key.endswith(("dropped", "failed", "missing")):
             merged[key] = max(v for v in values if isinstance(v, (int, float)))
         elif all(isinstance(v, int) for v in values):
             merged[key] = statistics.median_low(v for v in values if isinstance(v, int))
@@ -287,7 +294,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="measured window, s")
     parser.add_argument("--warmup", type=float, default=2.0, help="load before the window, s")
     parser.add_argument(
-        "--procs", type=int, default=0, help="generator processes (0: per scenario)"
+        "--procs",
+        type=int,
+        default=0,
+        help="generator processes (0: per scenario; observers scenarios: observer processes)",
+    )
+    parser.add_argument(
+        "--observers",
+        type=int,
+        default=DEFAULT_OBSERVERS,
+        help="observers in the observers scenarios, spread over their rooms",
     )
     parser.add_argument(
         "--procs-per-server",
@@ -320,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--procs-per-server wants numbers like 1,2,3: {args.procs_per_server!r}")
     if any(n < 1 for n in procs_per_server):
         parser.error("--procs-per-server: each count must be at least 1")
+    if args.observers < 1:
+        parser.error("--observers must be at least 1")
     single = [s for s in chosen_servers if s in servers.SERVERS]
     clustered = [s for s in chosen_servers if s in servers.REDIS_SERVERS]
     redis_scenarios = [s for s in chosen if s in LOADS]
@@ -402,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         "scenarios": chosen,
         "procs_per_server": procs_per_server if clustered else None,
         "rounds": args.rounds,
+        "observers": args.observers,
         "loadavg_before": loadavg,
         "loadavg_after": os.getloadavg(),
         "versions": installed,

@@ -2,7 +2,8 @@
 
 Our server needs the public contract: a workshop (admin token), participant
 tokens (``POST /api/join`` with ``room``) and a viewer token per workshop
-(``POST /api/workshops/{id}/tokens``). The reference servers have no auth, so
+(``POST /api/workshops/{id}/tokens``), and an observer token when a load has
+observers. The reference servers have no auth (and no observer role), so
 rooms there are addressed by bare names.
 
 The bench talks to our server only over HTTP and WebSocket and never imports
@@ -35,6 +36,8 @@ class RoomPlan:
     # A read-only (ours) or plain URL for the convergence check's fresh client.
     check_url: str
     hocuspocus: bool
+    # Ours: the observer role's URLs; elsewhere plain URLs, like the viewers'.
+    observer_urls: tuple[str, ...] = ()
 
 
 class HttpError(RuntimeError):
@@ -60,22 +63,24 @@ async def post_json(url: str, body: dict[str, Any], token: str | None = None) ->
 
 
 async def plan_rooms(
-    server: Server, tag: str, rooms: int, writers: int, viewers: int
+    server: Server, tag: str, rooms: int, writers: int, viewers: int, observers: int = 0
 ) -> list[RoomPlan]:
-    """Rooms with writer and viewer URLs on this server (tokens fetched up front)."""
+    """Rooms with writer, viewer and observer URLs on this server (tokens fetched up front)."""
     if server.name in ("ours", "ours-redis"):
-        return await _plan_ours(server, tag, rooms, writers, viewers)
+        return await _plan_ours(server, tag, rooms, writers, viewers, observers)
     hocuspocus = server.name in ("hocuspocus", "hocuspocus-redis")
     plans = []
     for index in range(rooms):
         name = f"{tag}-{index}"
         url = f"{server.ws_url}/{name}"
-        plans.append(RoomPlan(name, (url,) * writers, (url,) * viewers, url, hocuspocus))
+        plans.append(
+            RoomPlan(name, (url,) * writers, (url,) * viewers, url, hocuspocus, (url,) * observers)
+        )
     return plans
 
 
 async def _plan_ours(
-    server: Server, tag: str, rooms: int, writers: int, viewers: int
+    server: Server, tag: str, rooms: int, writers: int, viewers: int, observers: int
 ) -> list[RoomPlan]:
     base = server.http_url
     plans: list[RoomPlan] = []
@@ -103,6 +108,14 @@ async def _plan_ours(
             workshop["facilitator_token"],
         )
         viewer_token = viewer["token"]
+        observer_token = ""
+        if observers:
+            observer = await post_json(
+                f"{base}/api/workshops/{wid}/tokens",
+                {"role": "observer"},
+                workshop["facilitator_token"],
+            )
+            observer_token = observer["token"]
         for room, name in zip(workshop["rooms"], names, strict=True):
             rid = room["id"]
             url = f"{server.ws_url}/ws/{wid}/{rid}?token="
@@ -116,6 +129,7 @@ async def _plan_ours(
                     (url + viewer_token,) * viewers,
                     url + viewer_token,
                     False,
+                    (url + observer_token,) * observers,
                 )
             )
     return plans

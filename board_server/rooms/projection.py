@@ -48,11 +48,14 @@ from board_server.sync.awareness import parse_awareness
 
 logger = logging.getLogger("board.room")
 
-WINDOW = 0.2
+WINDOW = 0.4
 """Seconds from a change of the room to the observers' update: edits within
 it go out as one write."""
-SLICE = 64
-"""Observers sent a frame before the event loop runs anything else."""
+SLICE = 8
+"""Observers sent a frame in one go. Between two slices the sender sleeps
+for PAUSE, so that the event loop reads its sockets (the room's writers)
+before the next slice, however many rooms are sending."""
+PAUSE = 0.001
 
 Board = dict[str, dict[str, Any]]
 Wanted = dict[str, set[str]]
@@ -239,7 +242,7 @@ class Projection:
                 peers = list(self.peers)
                 for start in range(0, len(peers), SLICE):
                     if start:
-                        await asyncio.sleep(0)
+                        await asyncio.sleep(PAUSE)
                     Audience(peers[start : start + SLICE]).send(frame, None, self.key)
         finally:
             self._sender = None
