@@ -70,8 +70,9 @@ unit: $(STAMP)
 clean:
 	rm -rf $(VENV) tests/node/node_modules client/node_modules
 
-## Benchmark: ours vs y-websocket, Hocuspocus and pycrdt-websocket, then ours
-## vs Hocuspocus on 1, 2 and 3 processes sharing a Redis (about 9 minutes).
+## Benchmark: ours vs y-websocket, Hocuspocus and pycrdt-websocket (with the
+## observers scenarios), then ours vs Hocuspocus on 1, 2 and 3 processes
+## sharing a Redis (about 14 minutes).
 ## Options go in BENCH_ARGS, e.g. make bench BENCH_ARGS="--scenarios workshop --duration 3"
 .PHONY: bench bench-redis bench-browser
 bench: $(STAMP)
