@@ -75,6 +75,35 @@ async def test_idle_room_unloads_frees_its_doc_and_reloads(tmp_path: Path) -> No
         await stop()
 
 
+async def test_a_room_that_had_observers_unloads_and_frees_its_docs(tmp_path: Path) -> None:
+    server, stop = await start_server(tmp_path / "data", idle_unload_seconds=0.05)
+    try:
+        workshop: dict[str, Any] = await server.create_workshop()
+        key = RoomKey(workshop["id"], "r1")
+        url, wid = server.http_url, workshop["id"]
+        writer_token = (await server.join(workshop["join_code"], room="r1"))["token"]
+        observer_token = await server.role_token(workshop, "observer")
+        async with (
+            BoardClient(url, wid, "r1", writer_token) as writer,
+            BoardClient(url, wid, "r1", observer_token) as observer,
+        ):
+            await writer.wait_synced()
+            await observer.wait_synced()
+            writer.doc.get("notes", type=Map)["n1"] = "seen by an observer"
+            notes = observer.doc.get("notes", type=Map)
+            await observer.wait_until(lambda: notes.get("n1") == "seen by an observer")
+            room = server.services.rooms.rooms[key]
+            assert room.projection is not None
+            refs = [weakref.ref(room), weakref.ref(room.doc), weakref.ref(room.projection),
+                    weakref.ref(room.projection.doc)]  # fmt: skip
+            del room
+        await wait_unloaded(server.services.rooms, key)
+        gc.collect()
+        assert [ref() for ref in refs] == [None, None, None, None]
+    finally:
+        await stop()
+
+
 async def test_unload_persists_a_snapshot(tmp_path: Path) -> None:
     server, stop = await start_server(tmp_path / "data", idle_unload_seconds=0.05)
     try:
