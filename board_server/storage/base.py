@@ -270,7 +270,8 @@ class DocLog(Protocol):
         every update at or before ``upto``. Later updates stay in the log.
 
         False, changing nothing, when another process is compacting the room.
-        A snapshot whose ``upto`` is not after the stored one's changes nothing.
+        A snapshot whose ``upto`` is not after the stored one's is not kept
+        (the log it covers may still be trimmed: the stored one covers it).
         With ``scrub`` (after a note was hidden), no copy of what was replaced
         stays where the store could still read it (SQLite's write-ahead log),
         apart from updates younger than ``log_grace``.

@@ -301,8 +301,12 @@ end
 local ms, seq = '0', '0'
 local stored = redis.call('HGET', KEYS[2], 'cursor')
 if stored then ms, seq = string.match(stored, '^(%d+)-(%d+)$') end
-if not (greater(ARGV[3], ms) or ARGV[3] == ms and greater(ARGV[4], seq)) then return 1 end
-redis.call('HSET', KEYS[2], 'snap', ARGV[2], 'cursor', ARGV[3] .. '-' .. ARGV[4])
+-- A snapshot that is not newer than the stored one is not kept; the log up
+-- to its cursor is still trimmed below, since the stored snapshot covers it
+-- (a compaction after the grace removes what an earlier one had to keep).
+if greater(ARGV[3], ms) or ARGV[3] == ms and greater(ARGV[4], seq) then
+  redis.call('HSET', KEYS[2], 'snap', ARGV[2], 'cursor', ARGV[3] .. '-' .. ARGV[4])
+end
 -- Entries newer than the grace stay a while, covered by the snapshot (loads
 -- skip them), so that a process whose reader lags behind misses none.
 local now = redis.call('TIME')

@@ -709,12 +709,25 @@ class CommandHub:
         await room.compact(scrub=True)
         grace = self._store.log_grace
         if grace > 0:
-            self._spawn(self._compact_later(room, grace + 1.0), f"scrub {room.key}")
+            self._spawn(self._compact_later(room.key, grace + 1.0), f"scrub {room.key}")
 
-    async def _compact_later(self, room: Room, delay: float) -> None:
+    async def _compact_later(self, key: RoomKey, delay: float) -> None:
+        """Compact the room once the log's grace has passed, loading it again
+        if it was unloaded meanwhile (its unload kept the young entries)."""
         await asyncio.sleep(delay)
-        if not room.closed:
+        if self._rooms is None:
+            return
+        try:
+            room = await self._rooms.acquire(key)
+        except BoardError:
+            return  # the workshop was deleted meanwhile: nothing of it is left
+        except Exception as exc:  # a store outage: the next compaction scrubs it
+            logger.warning("room %s: not compacted after a hide: %s", key, exc)
+            return
+        try:
             await room.compact(scrub=True)
+        finally:
+            self._rooms.release(room)
 
     async def _restore(
         self, workshop: Workshop, actor: str, room: Room, note: str, args: dict[str, Any]

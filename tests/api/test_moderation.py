@@ -206,3 +206,40 @@ async def test_exports_leave_out_what_stays_in_the_room_and_every_client_id(
             assert secret not in text, (fmt, secret)
         # Nor the Yjs client id that marks the tablet's edits.
         assert str(ann.doc.client_id) not in text, fmt
+
+
+@pytest.mark.redis
+async def test_a_hidden_note_leaves_redis_even_if_its_room_unloads_first(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The log keeps young entries for a while (here 0.3 s) for lagging
+    # readers; the room unloads before that, and the compaction after the
+    # grace loads it again to trim them.
+    monkeypatch.setattr(redis_store, "TRIM_GRACE_MS", 300)
+    prefix = f"test:{tmp_path.name}:{secrets.token_hex(4)}:"
+    server, stop = await start_server(
+        tmp_path / "data", redis_url=REDIS_URL, redis_prefix=prefix, idle_unload_seconds=0.05
+    )
+    try:
+        workshop = await server.create_workshop()
+        url, wid = server.http_url, workshop["id"]
+        key = RoomKey(wid, "r1")
+        facilitator = BoardClient(url, wid, None, workshop["facilitator_token"], commands=True)
+        ann = BoardClient(url, wid, "r1", await seat(server, workshop, "Ann", "r1"))
+        async with facilitator, asyncio.timeout(20):
+            async with ann:
+                await ann.synced.wait()
+                ann.doc.get("notes", type=Map)["n1"] = note(HIDDEN)
+                rooms = server.services.rooms.rooms
+                await eventually(lambda: "n1" in rooms[key].doc.get("notes", type=Map))
+                await facilitator.said_hello.wait()
+                await ok(facilitator, "note.hide", {"room": "r1", "note": "n1"})
+            await eventually(lambda: key not in server.services.rooms.rooms)
+            assert set(await room_holdings(server, prefix, HIDDEN)) > {"bin"}  # young entries
+            # The compaction after the grace leaves the text in the bin alone
+            # (Redis has no event to wait on).
+            while await room_holdings(server, prefix, HIDDEN) != {"bin": 1}:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+    finally:
+        await stop()
+        await delete_prefix(prefix)
