@@ -127,14 +127,20 @@ class Projection:
 
     def _noter(self, root: str) -> Callable[[list[Any]], None]:
         def note(events: list[Any]) -> None:
-            # Inside the room's transaction: keys only, nothing is read.
-            keys = self._dirty.setdefault(root, set())
-            for event in events:
-                path = event.path
-                if path:
-                    keys.add(str(path[0]))
-                else:
-                    keys.update(str(k) for k in event.keys)
+            # Inside the room's transaction: keys only, nothing is read. It
+            # must never raise there (the writer's update would be refused),
+            # so anything odd means reading every entry next time.
+            try:
+                keys = self._dirty.setdefault(root, set())
+                for event in events:
+                    path = event.path
+                    if path:
+                        keys.add(str(path[0]))
+                    else:
+                        keys.update(str(k) for k in event.keys)
+            except Exception:
+                logger.exception("room %s: a change the projection could not read", self.key)
+                self._everything = True
 
         return note
 
