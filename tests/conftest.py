@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,13 @@ async def eventually(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
     async with asyncio.timeout(timeout):
         while not predicate():  # noqa: ASYNC110
             await asyncio.sleep(0.005)
+
+
+async def until_stored(predicate: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Poll the store (state with no event to wait on) until the async predicate holds."""
+    async with asyncio.timeout(timeout):
+        while not await predicate():  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
 
 async def close_after(url: str, *frames: bytes | str) -> tuple[int | None, str]:

@@ -9,12 +9,12 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import RunningServer, close_after, eventually, start_server
+from conftest import RunningServer, close_after, eventually, start_server, until_stored
 from hallkit import Hall, closed, hall, write
 from pycrdt import Map
 
@@ -47,13 +47,6 @@ async def listed(http: httpx.AsyncClient, server: RunningServer) -> list[str]:
     answer = await http.get("/api/workshops", headers=bearer(server.config.admin_token or ""))
     assert answer.status_code == 200, answer.text
     return [w["id"] for w in answer.json()["workshops"]]
-
-
-async def until_stored(predicate: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    """Poll the store (state with no event to wait on) until the async predicate holds."""
-    async with asyncio.timeout(timeout):
-        while not await predicate():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
 
 
 async def test_deleting_closes_every_socket_with_4404_and_forgets_the_workshop(

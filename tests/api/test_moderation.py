@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from channelkit import ok, refused, seat
-from conftest import RunningServer, eventually, start_server
+from conftest import RunningServer, eventually, start_server, until_stored
 from pycrdt import Map, Text
 from rediskit import REDIS_URL, delete_prefix, stored_under
 
@@ -236,10 +236,12 @@ async def test_a_hidden_note_leaves_redis_even_if_its_room_unloads_first(
                 await ok(facilitator, "note.hide", {"room": "r1", "note": "n1"})
             await eventually(lambda: key not in server.services.rooms.rooms)
             assert set(await room_holdings(server, prefix, HIDDEN)) > {"bin"}  # young entries
-            # The compaction after the grace leaves the text in the bin alone
-            # (Redis has no event to wait on).
-            while await room_holdings(server, prefix, HIDDEN) != {"bin": 1}:  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+
+            # The compaction after the grace leaves the text in the bin alone.
+            async def only_in_bin() -> bool:
+                return await room_holdings(server, prefix, HIDDEN) == {"bin": 1}
+
+            await until_stored(only_in_bin, timeout=10)
     finally:
         await stop()
         await delete_prefix(prefix)

@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 import msgpack
-from channelkit import ok, refused, seat
+from channelkit import ok, refused, seat, writers
 from conftest import RunningServer, eventually
 from pycrdt import Doc, Map, Text
 
@@ -150,6 +150,8 @@ async def test_nothing_filtered_reaches_an_observer(server: RunningServer) -> No
             "revealed-draft-ECHO", "visible-ALPHA", "visible-last-JULIET",
         ]  # fmt: skip
 
+        # Every item of the observers' copy is the server's: no tablet's client id.
+        assert set(writers(watching.doc)).isdisjoint({ann.doc.client_id, ben.doc.client_id})
         frames = [*watching.received, *channel.received]  # type: ignore[misc]
         secret = [
             "hidden-BRAVO", "kept-CHARLIE", "card-from-kept-GOLF", "kept-draft-DELTA",
