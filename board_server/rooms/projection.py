@@ -6,11 +6,12 @@ server's, holding what the room's filter lets out (``Commands.observed``,
 workshop/visibility.py). It watches which entries of the room's board
 change (a deep observer per root, which only notes keys). After the room
 changes, it waits ``WINDOW`` seconds, so that a burst of edits is one
-write, reads those entries through the filter (the whole board only when
-what is withheld changed), writes the difference into its document in one
-transaction, and sends that update, encoded once, to every observer, a
-slice of ``SLICE`` sockets at a time, so that the room's own writers never
-wait behind a thousand sends.
+write, reads those entries through the filter (every entry only when what
+is withheld changed) and writes the difference into its document,
+``CHUNK`` entries per turn of the event loop, then sends the whole change
+as one update, encoded once, to every observer, a slice of ``SLICE``
+sockets at a time. So the room's own writers never wait behind a whole
+refresh or a thousand sends.
 
 Because the copy is made per process, its Yjs items differ from one
 process (or restart) to the next: an observer that reconnects starts from
@@ -23,7 +24,7 @@ import asyncio
 import logging
 import secrets
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pycrdt import Doc, Map, Subscription, Text
@@ -56,6 +57,8 @@ SLICE = 8
 for PAUSE, so that the event loop reads its sockets (the room's writers)
 before the next slice, however many rooms are sending."""
 PAUSE = 0.001
+CHUNK = 4
+"""Entries a refresh reads and writes in one turn of the event loop."""
 
 Board = dict[str, dict[str, Any]]
 Wanted = dict[str, set[str]]
@@ -65,13 +68,9 @@ Wanted = dict[str, set[str]]
 def _text_diff(text: Text, old: str, new: str) -> None:
     """Turn ``text`` (holding ``old``) into ``new``, changing only the middle
     that differs. pycrdt counts Text offsets in UTF-8 bytes."""
-    start = 0
     limit = min(len(old), len(new))
-    while start < limit and old[start] == new[start]:
-        start += 1
-    end = 0
-    while end < limit - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]:
-        end += 1
+    start = _common_length(old, new, limit, lambda s, n: s[:n])
+    end = _common_length(old, new, limit - start, lambda s, n: s[len(s) - n :])
     at = len(old[:start].encode())
     gone = len(old[start : len(old) - end].encode())
     if gone:
@@ -79,6 +78,23 @@ def _text_diff(text: Text, old: str, new: str) -> None:
     added = new[start : len(new) - end]
     if added:
         text.insert(at, added)
+
+
+def _common_length(old: str, new: str, limit: int, part: Callable[[str, int], str]) -> int:
+    """The longest n <= limit with part(old, n) == part(new, n), for a
+    prefix or suffix taker: a binary search of string comparisons, so that
+    a note of thousands of characters costs a few C-level compares rather
+    than a Python step per character."""
+    if part(old, limit) == part(new, limit):
+        return limit  # typing at the end (or the start): the usual case
+    low, high = 0, limit - 1
+    while low < high:
+        middle = (low + high + 1) // 2
+        if part(old, middle) == part(new, middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _fresh(value: Any, texts: frozenset[str]) -> Any:
@@ -111,6 +127,7 @@ class Projection:
         self.doc: Doc[Any] = Doc(client_id=secrets.randbelow(2**53 - 1) + 1)
         self.peers: set[Peer] = set()
         self._view = view
+        self._source = source
         self._command = command
         self._shown: Board = {}
         self._dirty: Wanted = {}
@@ -118,6 +135,8 @@ class Projection:
         self._due: asyncio.TimerHandle | None = None
         self._outbox: deque[Frame] = deque()
         self._sender: asyncio.Task[None] | None = None
+        self._refresher: asyncio.Task[None] | None = None
+        self._again = False
         self._loop = asyncio.get_running_loop()
         self._watching: list[tuple[Map[Any], Subscription]] = []
         for root in BOARD_ROOTS:
@@ -199,6 +218,8 @@ class Projection:
         if self._due is not None:
             self._due.cancel()
             self._due = None
+        if self._refresher is not None:
+            self._refresher.cancel()
         if self._sender is not None:
             self._sender.cancel()
         self._outbox.clear()
@@ -216,28 +237,70 @@ class Projection:
 
     def _refresh_due(self) -> None:
         self._due = None
-        self.refresh()
+        if self._refresher is not None:
+            self._again = True  # the running refresh goes round once more
+            return
+        self._refresher = asyncio.create_task(self._refresh_soon(), name=f"projection {self.key}")
+
+    async def _refresh_soon(self) -> None:
+        """``refresh`` a few entries per turn of the event loop, so that the
+        room's writers never wait behind a whole refresh."""
+        try:
+            again = True
+            while again:
+                self._again = False
+                for _ in self._steps():
+                    await asyncio.sleep(0)
+                again = self._again
+        finally:
+            self._refresher = None
 
     def refresh(self) -> None:
         """Bring the document up to the room's filtered board now, and send
         the change to every observer."""
-        wanted: Wanted | None = None if self._everything else self._dirty
+        for _ in self._steps():
+            pass
+
+    def _steps(self) -> Iterator[None]:
+        """The refresh, yielding after each ``CHUNK`` entries. Each chunk is
+        read through the filter and written in a transaction of its own; the
+        observers get one update, everything since the first chunk. What
+        changes in the room meanwhile is noted for the next refresh."""
+        wanted: Wanted = self._dirty
+        if self._everything:
+            wanted = self._every_key()
         self._dirty, self._everything = {}, False
-        if wanted is not None and not any(wanted.values()):
+        if not any(wanted.values()):
             return
-        board = self._view(wanted)
         before = self.doc.get_state()
-        with self.doc.transaction(origin="projection"):
-            for root in BOARD_ROOTS:
-                shown = self._shown.setdefault(root, {})
-                new = board.get(root, {})
-                keys = (shown.keys() | new.keys()) if wanted is None else wanted.get(root, set())
-                self._write_root(root, shown, new, keys)
+        # Notes come before actions in BOARD_ROOTS: reading a note adds the
+        # cards made from it to ``wanted``.
+        for root in BOARD_ROOTS:
+            shown = self._shown.setdefault(root, {})
+            keys = list(wanted.get(root, ()))
+            for start in range(0, len(keys), CHUNK):
+                part: Wanted = {root: set(keys[start : start + CHUNK])}
+                with self._source.transaction():
+                    board = self._view(part)
+                for other, more in part.items():
+                    if other != root:
+                        wanted.setdefault(other, set()).update(more)
+                with self.doc.transaction(origin="projection"):
+                    self._write_root(root, shown, board.get(root, {}), part[root])
+                yield
         update = self.doc.get_update(before)
         if update != b"\x00\x00" and self.peers:
             self._outbox.append(Frame(encode_sync_update(update)))
             if self._sender is None:
                 self._sender = asyncio.create_task(self._send(), name=f"observers {self.key}")
+
+    def _every_key(self) -> Wanted:
+        """Every entry of the room's board and of the projection, per root."""
+        every: Wanted = {}
+        for root in BOARD_ROOTS:
+            every[root] = set(self._source.get(root, type=Map).keys())
+            every[root].update(self._shown.get(root, {}))
+        return every
 
     async def _send(self) -> None:
         """Send the queued frames in order, each to every observer, a slice at

@@ -5,6 +5,7 @@ that changed gives exactly what the whole-board filter gives."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from pycrdt import Doc, Map, Text
 
 from board_server.model import BOARD_ROOTS
-from board_server.rooms.projection import Projection, Wanted
+from board_server.rooms.projection import Projection, Wanted, _text_diff
 from board_server.workshop.visibility import Board, board_of, entries_for_outside, for_outside
 
 WORDS = ["bus", "ramp", "ниже", "حافلة", "🚌", "late", "é", "𝄞", ""]
@@ -96,5 +97,51 @@ async def test_refreshing_from_what_changed_matches_the_whole_board(seed: int) -
         fresh: Doc[Any] = Doc()
         fresh.apply_update(room.projection.doc.get_update())
         assert {r: fresh.get(r, type=Map).to_py() or {} for r in BOARD_ROOTS} == room.expected()
+    finally:
+        room.projection.cancel()
+
+
+def test_a_text_changed_anywhere_becomes_exactly_the_new_words() -> None:
+    # Every pair of short strings over letters that repeat (so prefixes and
+    # suffixes overlap), multi-byte letters and emoji included, and one long
+    # note typed at its end and in its middle.
+    rng = random.Random(3)
+    letters = ["a", "b", "ж", "🚌", "é"]
+    pairs = [
+        ("".join(rng.choices(letters, k=rng.randrange(7))),
+         "".join(rng.choices(letters, k=rng.randrange(7))))
+        for _ in range(600)
+    ]  # fmt: skip
+    long = "".join(f"m{i:05d} " for i in range(400))
+    pairs += [(long, long + "🚌 next"), (long, long[:1000] + "ниже" + long[1000:]), (long, "")]
+    for old, new in pairs:
+        doc: Doc[Any] = Doc()
+        text = doc.get("t", type=Text)
+        text += old
+        with doc.transaction():
+            _text_diff(text, old, new)
+        assert str(text) == new, (old, new)
+
+
+async def test_edits_made_while_a_refresh_runs_reach_the_observers_next() -> None:
+    # A refresh works a few entries per turn of the event loop; the room
+    # goes on changing between turns, and a refresh that falls due while one
+    # runs makes the running one go round again.
+    rng = random.Random(99)
+    room = Watched()
+    try:
+        for _ in range(60):
+            edit(rng, room)
+        room.projection.changed(everything=True)
+        room.projection._refresh_due()
+        refreshing = room.projection._refresher
+        assert refreshing is not None
+        await asyncio.sleep(0)  # one chunk written
+        assert not refreshing.done()
+        for _ in range(20):
+            edit(rng, room)
+        room.projection._refresh_due()  # due again while it runs
+        await asyncio.wait_for(refreshing, 5)
+        assert room.shown() == room.expected()
     finally:
         room.projection.cancel()
