@@ -1,4 +1,4 @@
-"""Command line: ``board-server [serve]``, ``board-server export`` and ``board-server delete``.
+"""Command line: ``board-server [serve]``, ``export``, ``delete``, ``backup`` and ``restore``.
 
 This is the only module that reads argv and the environment.
 """
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from board_server.backup import run_backup, run_restore
 from board_server.config import Config
 from board_server.export import EXPORT_FORMATS, run_export
 from board_server.logs import configure_logging
@@ -31,6 +32,8 @@ and work on their table's board; everything is kept in the data folder.
   board-server --host 0.0.0.0         serve the tablets on this network
   board-server export CODE -o out.md  write a workshop's outcomes
   board-server delete WORKSHOP_ID     delete a workshop and everything of it
+  board-server backup ID -o FILE      write a workshop to one file
+  board-server restore FILE           load such a file into this server's store
 """
 
 _EPILOG = """\
@@ -46,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="{serve,export,delete}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,export,delete,backup,restore}")
     serve = sub.add_parser(
         "serve",
         help="run the server (what board-server does with no command)",
@@ -56,22 +59,30 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export",
         help="write a workshop's outcomes to a file",
-        description="Write a workshop's notes, groups, system map and loops to a file. "
-        "It can run while the server is running.",
+        description="Write a workshop's outcomes: the report, spreadsheets or data. "
+        "It can run while the server is running. Hidden notes, notes that stay in "
+        "their room and private drafts are never in it.",
     )
     export.add_argument("workshop", metavar="WORKSHOP", help="the workshop's join code or id")
     export.add_argument(
         "--format",
-        choices=sorted(EXPORT_FORMATS),
+        choices=EXPORT_FORMATS,
         default="md",
-        help="md (readable), csv (one row per note) or json (everything)",
+        help="md (the report), csv (notes, links and action cards: three files) or "
+        "json (everything, as docs/export.schema.json describes)",
     )
     export.add_argument(
         "-o",
         "--output",
         required=True,
         metavar="FILE",
-        help="the file to write, or - for standard output",
+        help="the file to write, or - for standard output; for csv a folder, or a "
+        "name ending in .zip",
+    )
+    export.add_argument(
+        "--include-names",
+        action="store_true",
+        help="name each note's writer, if the workshop chose named notes (never otherwise)",
     )
     _add_store_options(export)
     delete = sub.add_parser(
@@ -83,7 +94,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     delete.add_argument("workshop", metavar="WORKSHOP_ID", help="the workshop's id")
     _add_store_options(delete)
+    _add_backup_commands(sub)
     return parser
+
+
+def _add_backup_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    backup = sub.add_parser(
+        "backup",
+        help="write a workshop, with everything kept of it, to one file",
+        description="Write a workshop to one file that restore loads into any server: its "
+        "boards, names, control state, votes, drafts, hidden notes and activity list. "
+        "Keep the file like the database. It can run while the server is running.",
+    )
+    backup.add_argument("workshop", metavar="WORKSHOP_ID", help="the workshop's id")
+    backup.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    _add_store_options(backup)
+    restore = sub.add_parser(
+        "restore",
+        help="load a workshop from a backup file",
+        description="Load a workshop into this store from a file that backup wrote. "
+        "Tokens of the old server open it only if this one uses the same --secret.",
+    )
+    restore.add_argument("file", metavar="FILE", help="the backup file")
+    restore.add_argument(
+        "--replace",
+        action="store_true",
+        help="delete the workshop of the same id first, if this store has it (stop the "
+        "servers that serve it first, or delete it with board-server delete)",
+    )
+    _add_store_options(restore)
 
 
 def _add_store_options(parser: argparse.ArgumentParser) -> None:
@@ -201,7 +240,7 @@ def config_from(args: argparse.Namespace, env: dict[str, str]) -> Config:
     data_dir = args.data_dir or Path(env.get("BOARD_DATA_DIR") or Config.data_dir)
     redis_url = args.redis_url or env.get("BOARD_REDIS_URL") or None
     redis_prefix = args.redis_prefix or env.get("BOARD_REDIS_PREFIX") or Config.redis_prefix
-    if args.command in ("export", "delete"):
+    if args.command in ("export", "delete", "backup", "restore"):
         return Config(data_dir=data_dir, redis_url=redis_url, redis_prefix=redis_prefix)
     return Config(
         host=args.host,
@@ -300,9 +339,17 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as exc:
         parser.error(str(exc))
     if args.command == "export":
-        sys.exit(run_export(config, args.workshop, args.format, args.output))
+        sys.exit(
+            run_export(
+                config, args.workshop, args.format, args.output, include_names=args.include_names
+            )
+        )
     if args.command == "delete":
         sys.exit(run_delete(config, args.workshop))
+    if args.command == "backup":
+        sys.exit(run_backup(config, args.workshop, args.output))
+    if args.command == "restore":
+        sys.exit(run_restore(config, args.file, replace=args.replace))
     serve(config)
 
 

@@ -10,12 +10,12 @@ import asyncio
 import base64
 import contextlib
 import csv
-import io
 import json
 import re
 import signal
 import subprocess
 import sys
+import zipfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -295,55 +295,49 @@ async def _export(data: Path, cwd: Path, *args: str) -> subprocess.CompletedProc
 
 
 EXPECTED_TABLE_1 = """\
-## Table 1
+### Groups and notes
 
-### Transport
+#### Transport
 - Too few buses
 
-### Notes not in a cluster
+#### Notes not in a group
 - Fear of going out
 - 🚌 only one an hour
 - (drawing) my street
 - (drawing)
 
 ### System map
+
+#### Feedback loops
+
+- **R1** (reinforcing, with a delay): Isolation → Health → Going out → Isolation
+
+#### Links
+
 - Isolation → Health (-)
 - Health → Going out (+) (delayed)
 - Going out → Isolation (-)
 
-### Feedback loops
-- R1 (reinforcing, with a delay): Isolation → Health → Going out → Isolation
-
 """
 
-EXPECTED_CSV = [
-    [
-        "room",
-        "kind",
-        "id",
-        "text",
-        "cluster",
-        "from",
-        "to",
-        "polarity",
-        "delay",
-        "first step",
-        "who",
-        "by when",
-        "needs",
-    ],
-    ["Table 1", "note", "n1", "Too few buses", "Transport"],
-    ["Table 1", "note", "n2", "Fear of going out", ""],
-    ["Table 1", "note", "n3", "🚌 only one an hour", ""],
-    ["Table 1", "note", "n4", "(drawing) my street", ""],
-    ["Table 1", "note", "n5", "(drawing)", ""],
-    ["Table 1", "factor", "f1", "Isolation"],
-    ["Table 1", "factor", "f2", "Health"],
-    ["Table 1", "factor", "f3", "Going out"],
-    ["Table 1", "link", "l1", "", "", "Isolation", "Health", "-", "no"],
-    ["Table 1", "link", "l2", "", "", "Health", "Going out", "+", "yes"],
-    ["Table 1", "link", "l3", "", "", "Going out", "Isolation", "-", "no"],
-    ["Table 1", "loop R", "loop1", "Isolation → Health → Going out", "", "", "", "R", "yes"],
+EXPECTED_NOTES_CSV = [
+    ["room", "group", "text", "kind", "votes", "agreement average", "agreement 1-5", "created",
+     "note id"],
+    ["Table 1", "Transport", "Too few buses", "text", "", "", "", "1970-01-01T00:00:00+00:00",
+     "n1"],
+    ["Table 1", "", "Fear of going out", "text", "", "", "", "1970-01-01T00:00:00+00:00", "n2"],
+    ["Table 1", "", "🚌 only one an hour", "emoji", "", "", "", "1970-01-01T00:00:00+00:00",
+     "n3"],
+    ["Table 1", "", "(drawing) my street", "sketch", "", "", "", "1970-01-01T00:00:00+00:00",
+     "n4"],
+    ["Table 1", "", "(drawing)", "sketch", "", "", "", "1970-01-01T00:00:00+00:00", "n5"],
+]  # fmt: skip
+
+EXPECTED_LINKS_CSV = [
+    ["room", "from", "to", "polarity", "delay", "label", "loops", "link id"],
+    ["Table 1", "Isolation", "Health", "negative", "no", "", "R1", "l1"],
+    ["Table 1", "Health", "Going out", "positive", "yes", "", "R1", "l2"],
+    ["Table 1", "Going out", "Isolation", "negative", "no", "", "R1", "l3"],
 ]
 
 
@@ -412,35 +406,45 @@ async def test_export_cli_writes_outcomes(
     )
     assert await server.terminate() == 0
 
-    outputs = {fmt: tmp_path / f"outcomes.{fmt}" for fmt in ("md", "csv", "json")}
-    for fmt, path in outputs.items():
+    outputs = {"md": tmp_path / "report.md", "json": tmp_path / "workshop.json",
+               "csv": tmp_path / "tables", "zip": tmp_path / "tables.zip"}  # fmt: skip
+    for name, path in outputs.items():
+        fmt = "csv" if name == "zip" else name
         result = await _export(data, tmp_path, "demo", "--format", fmt, "-o", str(path))
         assert result.returncode == 0, result.stderr
-        assert f"wrote {fmt} outcomes of 'Demo workshop' to {path}" in result.stdout
+        assert f"wrote the {fmt} export of 'Demo workshop' to {path}" in result.stdout
 
     markdown = outputs["md"].read_text(encoding="utf-8")
-    assert markdown.startswith("# Demo workshop\n\n## Table 1\n")
+    assert markdown.startswith("# Demo workshop\n\nWorkshop report · ")
     table_1 = markdown[markdown.index("## Table 1") : markdown.index("## Table 2")]
-    assert table_1 == EXPECTED_TABLE_1
-    assert markdown.endswith("## Table 2\n\n## Table 3\n\n## Table 4\n")
+    assert "2 people took part." in table_1
+    assert table_1.endswith(EXPECTED_TABLE_1)
+    empty = "## Table 4\n\n0 people took part.\n\n### Groups and notes\n\nNo notes.\n"
+    assert markdown.endswith(empty)
 
     exported = json.loads(outputs["json"].read_text(encoding="utf-8"))
-    assert exported["workshop"] == {"id": "demo", "title": "Demo workshop"}
+    assert (exported["workshop"]["id"], exported["workshop"]["title"]) == ("demo", "Demo workshop")
     assert exported["rooms"][0]["id"] == "r1"
     assert exported["rooms"][0]["loops"] == [
-        {"type": "R", "factors": ["f1", "f2", "f3"], "links": ["l1", "l2", "l3"], "delayed": True}
-    ]
+        {"name": "R1", "type": "R", "factors": ["f1", "f2", "f3"], "links": ["l1", "l2", "l3"],
+         "delayed": True}
+    ]  # fmt: skip
     assert [room["loops"] for room in exported["rooms"][1:]] == [[], [], []]
     sketch = exported["rooms"][0]["notes"][3]
     assert (sketch["kind"], sketch["text"], sketch["strokes"]) == ("sketch", "my street", drawing)
 
-    with outputs["csv"].open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    assert rows == EXPECTED_CSV
-    csv_text = outputs["csv"].read_text(encoding="utf-8")
-    assert "Table 1,note,n1,Too few buses,Transport\n" in csv_text
-    assert "Table 1,loop R,loop1,Isolation → Health → Going out,,,,R,yes\n" in csv_text
-    assert rows == list(csv.reader(io.StringIO(csv_text)))
+    assert sorted(p.name for p in outputs["csv"].iterdir()) == ["actions.csv", "links.csv",
+                                                                 "notes.csv"]  # fmt: skip
+    with (outputs["csv"] / "notes.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.reader(fh)) == EXPECTED_NOTES_CSV
+    with (outputs["csv"] / "links.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert list(csv.reader(fh)) == EXPECTED_LINKS_CSV
+    with zipfile.ZipFile(outputs["zip"]) as archive:
+        assert sorted(archive.namelist()) == [
+            "demo-workshop/actions.csv", "demo-workshop/links.csv", "demo-workshop/notes.csv"
+        ]  # fmt: skip
+        for name in ("actions.csv", "links.csv", "notes.csv"):
+            assert archive.read(f"demo-workshop/{name}") == (outputs["csv"] / name).read_bytes()
 
     missing = await _export(data, tmp_path, "nope", "--format", "md", "-o", str(tmp_path / "x"))
     assert missing.returncode == 2
@@ -448,16 +452,19 @@ async def test_export_cli_writes_outcomes(
     assert not (tmp_path / "x").exists()
 
     # The join code names the workshop too, and "-o -" writes to standard output.
-    by_code = await _export(data, tmp_path, server.join_code.lower(), "--format", "md", "-o", "-")
+    by_code = await _export(data, tmp_path, server.join_code.lower(), "--format", "json", "-o", "-")
     assert by_code.returncode == 0, by_code.stderr
-    assert by_code.stdout == markdown
+    assert json.loads(by_code.stdout)["rooms"] == exported["rooms"]
     assert not (tmp_path / "-").exists()
+    several = await _export(data, tmp_path, "demo", "--format", "csv", "-o", "-")
+    assert several.returncode == 2
+    assert "csv is several files: give -o a folder or a name ending in .zip" in several.stderr
 
-    # Only the formats that work are offered.
-    pdf = await _export(data, tmp_path, "demo", "--format", "pdf", "-o", str(tmp_path / "o.pdf"))
-    assert pdf.returncode == 2
-    assert "invalid choice: 'pdf' (choose from 'csv', 'json', 'md')" in pdf.stderr
-    assert not (tmp_path / "o.pdf").exists()
+    # Only the formats there are are offered.
+    docx = await _export(data, tmp_path, "demo", "--format", "docx", "-o", str(tmp_path / "o.docx"))
+    assert docx.returncode == 2
+    assert "invalid choice: 'docx'" in docx.stderr
+    assert not (tmp_path / "o.docx").exists()
 
     # A data folder that holds no workshops is refused, and nothing is created.
     elsewhere = tmp_path / "elsewhere"

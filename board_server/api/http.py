@@ -1,7 +1,8 @@
-"""HTTP API: health, workshops (and deleting them), joining, leaving and role tokens."""
+"""HTTP API: health, workshops (exporting and deleting them), joining, leaving and role tokens."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -11,6 +12,9 @@ from starlette.routing import Route
 from board_server.api.errors import json_body, text_field
 from board_server.auth import AuthError, Claims, bearer, check_admin
 from board_server.errors import BoardError
+from board_server.export.gather import gather
+from board_server.export.run import EXPORT_FORMATS, MEDIA_TYPES, SEVERAL_FILES, Export, as_zip
+from board_server.export.run import files_of as export_files
 from board_server.model import Role, Workshop
 from board_server.services import Services
 from board_server.workshop.control import parse_agenda
@@ -41,6 +45,18 @@ def _claims(request: Request) -> Claims:
         return _services(request).signer.verify(bearer(request.headers.get("authorization")))
     except AuthError as exc:
         raise BoardError(exc.code, exc.detail) from None
+
+
+def _own_workshop(request: Request, verb: str) -> str:
+    """The path's workshop id, if the request carries its facilitator's
+    token or the admin token; else 401 or 403."""
+    workshop_id: str = request.path_params["workshop_id"]
+    if not _is_admin(request):
+        claims = _claims(request)
+        if claims.role is not Role.FACILITATOR or claims.workshop_id != workshop_id:
+            detail = f"Only this workshop's facilitator, or the admin, can {verb} it."
+            raise BoardError("forbidden", detail)
+    return workshop_id
 
 
 def workshop_json(
@@ -194,15 +210,46 @@ async def delete_workshop(request: Request) -> Response:
     """DELETE /api/workshops/{id}: the workshop's facilitator (or the admin)
     deletes it with everything of it; its connections close with 4404."""
     services = _services(request)
-    workshop_id = request.path_params["workshop_id"]
-    if not _is_admin(request):
-        claims = _claims(request)
-        if claims.role is not Role.FACILITATOR or claims.workshop_id != workshop_id:
-            detail = "Only this workshop's facilitator, or the admin, can delete it."
-            raise BoardError("forbidden", detail)
+    workshop_id = _own_workshop(request, "delete")
     if not await services.eraser.delete(workshop_id):
         raise BoardError("unknown_workshop", "No such workshop.")
     return Response(status_code=204)
+
+
+async def export_workshop(request: Request) -> Response:
+    """GET /api/workshops/{id}/export?format=md|csv|json[&names=1]: the
+    workshop's facilitator (or the admin) downloads its outcomes, as an
+    attachment; formats of several files come as a zip. What the observers'
+    filter withholds is never in it; names only with ``names=1`` and a
+    workshop of named notes."""
+    services = _services(request)
+    workshop_id = _own_workshop(request, "export")
+    fmt = request.query_params.get("format", "md")
+    if fmt not in EXPORT_FORMATS:
+        raise BoardError("invalid", f"There is no {fmt[:20]!r} export; use one of "
+                         f"{', '.join(EXPORT_FORMATS)}.")  # fmt: skip
+    workshop = await services.store.get_workshop(workshop_id)
+    if workshop is None:
+        raise BoardError("unknown_workshop", "No such workshop.")
+    await services.store.flush()  # the boards as they are now
+    data = await gather(services.store, workshop, include_names=_flag(request, "names"))
+    # Rendering is CPU work: off the event loop, which serves the tablets.
+    export = Export(workshop, fmt, await asyncio.to_thread(export_files, data, fmt))
+    if fmt in SEVERAL_FILES:
+        body, media, name = as_zip(export), MEDIA_TYPES["zip"], f"{export.stem}-{fmt}.zip"
+    else:
+        ((file_name, body),) = export.files.items()
+        media, name = MEDIA_TYPES[fmt], f"{export.stem}-{file_name}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(body, media_type=media, headers=headers)
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "") in ("1", "true", "yes")
 
 
 routes = [
@@ -213,4 +260,5 @@ routes = [
     Route("/api/leave", leave, methods=["POST"]),
     Route("/api/workshops/{workshop_id}/tokens", issue_token, methods=["POST"]),
     Route("/api/workshops/{workshop_id}", delete_workshop, methods=["DELETE"]),
+    Route("/api/workshops/{workshop_id}/export", export_workshop, methods=["GET"]),
 ]

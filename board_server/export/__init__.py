@@ -1,4 +1,4 @@
-"""Workshop outcomes as files: md, csv and json."""
+"""Workshop outcomes as files: the report (md), spreadsheets (csv) and data (json)."""
 
 from board_server.export.outcomes import RoomOutcome, room_outcome
 from board_server.export.run import EXPORT_FORMATS, run_export

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,7 +31,8 @@ class RoomOutcome:
     each item has a ``label``: its note's text or its group's title."""
     actions: list[dict[str, Any]] = field(default_factory=list)
     """Action cards in created order, then id: ``id``, the ``ACTION_FIELDS``
-    as plain strings, and ``note``, the id of the note it was made from or ""."""
+    as plain strings, ``note``, the id of the note it was made from or "",
+    and ``created`` (ms since the epoch, or None)."""
 
 
 def _entries(board: Board, name: str) -> dict[str, dict[str, Any]]:
@@ -38,8 +40,15 @@ def _entries(board: Board, name: str) -> dict[str, dict[str, Any]]:
     return {key: value for key, value in root.items() if isinstance(value, dict)}
 
 
+def _number(value: Any) -> float | None:
+    """A finite number from the board, or None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
 def _by_created(items: dict[str, dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
-    return sorted(items.items(), key=lambda kv: (float(kv[1].get("created") or 0), kv[0]))
+    return sorted(items.items(), key=lambda kv: (_number(kv[1].get("created")) or 0.0, kv[0]))
 
 
 def _from_first_made(loop: Loop, made: dict[str, int]) -> Loop:
@@ -60,6 +69,7 @@ def room_outcome(room_id: str, room_name: str, board: Board) -> RoomOutcome:
             "kind": str(note.get("kind") or "text"),
             "emoji": str(note.get("emoji") or ""),
             "cluster": str(note.get("cluster") or ""),
+            "created": _number(note.get("created")),
         }
         strokes = note.get("strokes")
         if record["kind"] == "sketch" and isinstance(strokes, list):
@@ -100,7 +110,10 @@ def room_outcome(room_id: str, room_name: str, board: Board) -> RoomOutcome:
     outcome.loops = [_from_first_made(loop, made) for loop in find_loops(links)]
     for card_id, card in _by_created(_entries(board, "actions")):
         words = {key: str(card.get(key) or "").strip() for key in ACTION_FIELDS}
-        outcome.actions.append({"id": card_id, **words, "note": str(card.get("note") or "")})
+        outcome.actions.append(
+            {"id": card_id, **words, "note": str(card.get("note") or ""),
+             "created": _number(card.get("created"))}
+        )  # fmt: skip
     return outcome
 
 

@@ -1,89 +1,139 @@
-"""``board-server export``: read a workshop from the store and write a file."""
+"""Exports of a workshop: the files of each format, for the CLI and the API.
+
+``render`` gives a format's files by name. md and json are one file; csv
+(notes, links, actions) is several, which the CLI writes into a folder or
+a zip and the API sends as a zip (``as_zip``).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from board_server.config import Config
-from board_server.export.formats import to_csv, to_json, to_markdown
-from board_server.export.outcomes import RoomOutcome, add_votes, room_outcome
-from board_server.model import RoomKey, VoteKey, Workshop
-from board_server.rooms import doc_from_stored
+from board_server.export.gather import Gathered, gather
+from board_server.export.jsondoc import to_json
+from board_server.export.markdown import to_markdown
+from board_server.export.tables import csv_files
+from board_server.model import Workshop
 from board_server.storage import Store
 from board_server.storage.open import open_store, store_exists
-from board_server.workshop.control import Control
-from board_server.workshop.visibility import board_of, for_outside
-from board_server.workshop.voting import results
 
-RENDERERS = {"md": to_markdown, "csv": to_csv, "json": to_json}
-EXPORT_FORMATS = frozenset(RENDERERS)
+EXPORT_FORMATS = ("md", "csv", "json")
+SEVERAL_FILES = frozenset({"csv"})
+MEDIA_TYPES = {
+    "md": "text/markdown; charset=utf-8",
+    "json": "application/json",
+    "zip": "application/zip",
+}
 
 
-async def _render(config: Config, workshop_ref: str, fmt: str) -> tuple[Workshop, str] | None:
+@dataclass(frozen=True)
+class Export:
+    """A format's files, by name, and the workshop they came from."""
+
+    workshop: Workshop
+    fmt: str
+    files: dict[str, bytes]
+
+    @property
+    def stem(self) -> str:
+        """A file name for the export, from the title (safe on every system)."""
+        words = "".join(c if c.isalnum() else "-" for c in self.workshop.title.lower())
+        return "-".join(part for part in words.split("-") if part)[:60] or "workshop"
+
+
+def files_of(data: Gathered, fmt: str) -> dict[str, bytes]:
+    """A format's files, rendered from gathered data."""
+    if fmt == "md":
+        return {"report.md": to_markdown(data).encode()}
+    if fmt == "json":
+        return {"workshop.json": to_json(data).encode()}
+    if fmt == "csv":
+        return {name: text.encode() for name, text in csv_files(data).items()}
+    raise ValueError(f"no {fmt} export")
+
+
+async def render(
+    store: Store, workshop: Workshop, fmt: str, *, include_names: bool = False
+) -> Export:
+    """A workshop's export in one format (EXPORT_FORMATS)."""
+    data = await gather(store, workshop, include_names=include_names)
+    return Export(workshop, fmt, files_of(data, fmt))
+
+
+def as_zip(export: Export) -> bytes:
+    """The export's files in one zip, in a folder named after the workshop."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in export.files.items():
+            info = zipfile.ZipInfo(f"{export.stem}/{name}", date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, content)
+    return out.getvalue()
+
+
+async def find_workshop(store: Store, ref: str) -> Workshop | None:
+    """A workshop by id, or by join code."""
+    workshop = await store.get_workshop(ref)
+    return workshop if workshop is not None else await store.find_workshop_by_code(ref)
+
+
+async def _render(
+    config: Config, workshop_ref: str, fmt: str, *, include_names: bool = False
+) -> Export | None:
     store = open_store(config)
     await store.start()
     try:
-        workshop = await store.get_workshop(workshop_ref)
-        if workshop is None:
-            workshop = await store.find_workshop_by_code(workshop_ref)
+        workshop = await find_workshop(store, workshop_ref)
         if workshop is None:
             return None
-        stored_control = await store.get_control(workshop.id)
-        control = Control.from_bytes(stored_control.data) if stored_control else Control()
-        rooms: list[RoomOutcome] = []
-        for room in workshop.rooms:
-            stored = await store.load_doc(RoomKey(workshop.id, room.id))
-            # What leaves the room is what observers may see (workshop/visibility.py).
-            settings = control.room(room.id)
-            board = for_outside(
-                board_of(doc_from_stored(stored)), frozenset(settings.kept + settings.hidden)
-            )
-            outcome = room_outcome(room.id, room.name, board)
-            add_votes(outcome, await _votes(store, workshop.id, room.id, control))
-            rooms.append(outcome)
+        return await render(store, workshop, fmt, include_names=include_names)
     finally:
         await store.close()
-    return workshop, RENDERERS[fmt](workshop, rooms)
 
 
-async def _votes(
-    store: Store, workshop_id: str, room_id: str, control: Control
-) -> list[dict[str, Any]]:
-    """The room's closed votes' results, oldest first (an open vote has none)."""
-    found: list[dict[str, Any]] = []
-    current = control.votes.get(room_id)
-    for vote in (*control.past_votes.get(room_id, ()), *([current] if current else [])):
-        tally = await store.get_tally(VoteKey(workshop_id, vote.id))
-        if tally is not None:
-            found.append({**results(room_id, vote, tally), "revealed": vote.state == "revealed"})
-    return found
+def run_export(
+    config: Config, workshop_ref: str, fmt: str, output: str, *, include_names: bool = False
+) -> int:
+    """Export a workshop, named by id or join code, to a file, a folder, or
+    (with "-", single-file formats only) stdout.
 
-
-def run_export(config: Config, workshop_ref: str, fmt: str, output: str) -> int:
-    """Export a workshop, named by id or join code, to a file or (with "-") stdout.
-
-    Returns the exit status: 0 on success, 2 on a bad request. With "-",
-    standard output carries the export alone; errors always go to stderr.
-    """
-    if fmt not in RENDERERS:
-        print(f"error: there is no {fmt} export; use md, csv or json", file=sys.stderr)
+    Returns the exit status: 0 on success, 2 on a bad request. Errors go to
+    stderr, so that with "-" standard output carries the export alone."""
+    if fmt not in EXPORT_FORMATS:
+        print(f"error: there is no {fmt} export; use one of {', '.join(EXPORT_FORMATS)}",
+              file=sys.stderr)  # fmt: skip
         return 2
     if not store_exists(config):
         print(f"error: no workshops are kept in {config.data_dir.resolve()}: "
               "pass the server's --data-dir", file=sys.stderr)  # fmt: skip
         return 2
-    rendered = asyncio.run(_render(config, workshop_ref, fmt))
-    if rendered is None:
+    several = fmt in SEVERAL_FILES
+    if output == "-" and several:
+        print(f"error: {fmt} is several files: give -o a folder or a name ending in .zip",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    export = asyncio.run(_render(config, workshop_ref, fmt, include_names=include_names))
+    if export is None:
         print(f"error: no workshop has the code or id {workshop_ref!r}", file=sys.stderr)
         return 2
-    workshop, text = rendered
     if output == "-":
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(next(iter(export.files.values())))
         sys.stdout.flush()
+        return 0
+    target = Path(output)
+    if several and target.suffix.lower() == ".zip":
+        target.write_bytes(as_zip(export))
+    elif several:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, content in export.files.items():
+            (target / name).write_bytes(content)
     else:
-        Path(output).write_text(text, encoding="utf-8")
-        print(f"wrote {fmt} outcomes of {workshop.title!r} to {output}")
+        target.write_bytes(next(iter(export.files.values())))
+    print(f"wrote the {fmt} export of {export.workshop.title!r} to {output}")
     return 0

@@ -1,6 +1,6 @@
 """The ports every persistence backend implements.
 
-Six concerns, kept apart so that a second backend implements each cleanly:
+Seven concerns, kept apart so that a second backend implements each cleanly:
 - ``WorkshopStore``: workshops and participants (seats), their last
   activity, and erasing a workshop with everything of it;
 - ``ControlStore``: each workshop's control state (compare-and-set on a
@@ -10,6 +10,7 @@ Six concerns, kept apart so that a second backend implements each cleanly:
   reveal takes them;
 - ``DocLog``: each room's document, a snapshot plus a log of updates after
   it, with a cursor that names a position in the log;
+- ``DumpStore``: one workshop read or written whole, for backups;
 - the bus between processes, in ``board_server.bus``.
 
 ``Store`` is a backend's whole storage side. Rooms and workshop logic depend
@@ -36,6 +37,7 @@ from board_server.model import (
     VoteRules,
     Workshop,
 )
+from board_server.storage.dump import WorkshopDump
 
 Cursor = str
 """A position in one room's log, as the store writes it (an SQLite row number,
@@ -290,8 +292,29 @@ class DocLog(Protocol):
         """Wait until everything appended so far is written."""
 
 
-class Store(WorkshopStore, ControlStore, VoteStore, DraftStore, BinStore, DocLog, Protocol):
-    """A backend's storage side: workshops, control state, votes, drafts, and the document log."""
+class DumpStore(Protocol):
+    """One workshop with everything kept of it, read or written in one step
+    (``board-server backup`` and ``restore``)."""
+
+    async def dump_workshop(self, workshop_id: str) -> WorkshopDump | None:
+        """Everything kept of the workshop but presence, read in one step (a
+        Redis store finds the votes just before), with the updates this
+        process has not written yet; None if there is no such workshop.
+        Raises StoreError if a stored board does not decode."""
+
+    async def load_workshop(self, dump: WorkshopDump) -> None:
+        """Write the workshop with everything in the dump, in one atomic step:
+        no process finds it until all of it is there. Each board becomes its
+        room's snapshot. Raises StoreError, writing nothing, if the workshop's
+        id or join code exists, or one of its participant ids is another
+        workshop's."""
+
+
+class Store(
+    WorkshopStore, ControlStore, VoteStore, DraftStore, BinStore, DocLog, DumpStore, Protocol
+):
+    """A backend's storage side: workshops, control state, votes, drafts, the
+    document log, and whole workshops for backups."""
 
     async def start(self) -> None:
         """Open connections and start background work (group commit, writers)."""

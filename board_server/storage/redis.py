@@ -46,6 +46,14 @@ from board_server.model import (
     Workshop,
 )
 from board_server.storage.base import Cursor, OnLogged, StoreError
+from board_server.storage.dump import (
+    Ballots,
+    WorkshopDump,
+    boards,
+    sorted_bin,
+    sorted_drafts,
+    sorted_participants,
+)
 from board_server.storage.keys import DEFAULT_PREFIX, Keys
 from board_server.storage.redis_lua import SCRIPTS
 from board_server.storage.resp import Command, RespConnection
@@ -142,6 +150,19 @@ def _workshop(raw: bytes | str | None) -> Workshop | None:
     return Workshop(w["id"], w["title"], w["join_code"], w["created"], rooms, w["room_capacity"])
 
 
+def _workshop_json(workshop: Workshop) -> str:
+    return json.dumps(
+        {
+            "id": workshop.id,
+            "title": workshop.title,
+            "join_code": _normalize_code(workshop.join_code),
+            "created": workshop.created,
+            "room_capacity": workshop.room_capacity,
+            "rooms": [{"id": r.id, "name": r.name} for r in workshop.rooms],
+        }
+    )
+
+
 def _participant(fields: Mapping[Any, Any]) -> Participant | None:
     if not fields:
         return None
@@ -167,6 +188,150 @@ def _pack_audit(entry: AuditEntry) -> bytes:
 def _unpack_audit(raw: bytes) -> AuditEntry:
     f = msgpack.unpackb(raw)
     return AuditEntry(f["at"], f["actor"], f["actor_id"], f["action"], f["room"], f["detail"])
+
+
+def _tally(raw: Mapping[Any, Any]) -> Tally:
+    """A closed vote's tally from its hash (see ``get_tally``)."""
+    totals: dict[str, int] = {}
+    spread: dict[str, list[int]] = {}
+    named: dict[str, list[tuple[str, int]]] = {}
+    for key, value in raw.items():
+        field = _text(key)
+        if field.startswith("t:"):
+            totals[field[2:]] = int(value)
+        elif field.startswith("s:"):
+            score, _, item = field[2:].partition(":")
+            spread.setdefault(item, [0] * SCALE_TOP)[int(score) - 1] = int(value)
+        elif field.startswith("n:"):
+            voter, _, item = field[2:].partition(NAMED_SEPARATOR)
+            named.setdefault(item, []).append((voter, int(value)))
+    spread_tuples = {item: tuple(counts) for item, counts in spread.items()}
+    who = {item: tuple(sorted(pairs)) for item, pairs in named.items()}
+    return Tally(totals, spread_tuples, int(raw.get(b"v", 0)), who)
+
+
+def _pairs(flat: Sequence[Any]) -> dict[Any, Any]:
+    """A hash from HGETALL's flat reply (as a script returns it)."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _bin_entries(raw: Mapping[Any, Any]) -> list[BinEntry]:
+    found = []
+    for field, value in raw.items():
+        room_id, _, note_id = _text(field).partition("\x1f")
+        hidden_at, body = msgpack.unpackb(_blob(value))
+        found.append(BinEntry(room_id, note_id, float(hidden_at), bytes(body)))
+    return found
+
+
+def _draft(draft_id: Any, fields: Mapping[Any, Any]) -> Draft:
+    return Draft(
+        _text(draft_id), _text(fields[b"room"]), _text(fields[b"author"]),
+        float(fields[b"created"]), _blob(fields[b"body"]), _text(fields[b"sealed"]) == "1",
+    )  # fmt: skip
+
+
+def _dump(reply: Sequence[Any], queued: Sequence[_Queued]) -> WorkshopDump:
+    """The dump from the ``dump_workshop`` script's reply, with the workshop's
+    updates still queued here. ValueError if a board does not decode."""
+    raw, active, people, control, audit, drafts, bin_hash, rooms, votes = reply
+    workshop = _workshop(raw)
+    if workshop is None:
+        raise ValueError("the script returned no workshop")
+    docs = {_text(room): StoredDoc(snap, list(updates)) for room, snap, updates in rooms}
+    for q in queued:
+        if q.room.room_id in docs:
+            docs[q.room.room_id].updates.append(q.data)
+    ballots: dict[str, Ballots] = {}
+    tallies: dict[str, Tally] = {}
+    for vote_id, tally, voters in votes:
+        if tally:
+            tallies[_text(vote_id)] = _tally(_pairs(tally))
+        if cast := {_text(voter): _amounts(flat) for voter, flat in voters if flat}:
+            ballots[_text(vote_id)] = cast
+    participants = (_participant(_pairs(flat)) for flat in people)
+    version, data = control
+    return WorkshopDump(
+        workshop=workshop,
+        participants=sorted_participants(p for p in participants if p is not None),
+        boards=boards(docs),
+        control=None if version is None else Versioned(int(version), _blob(data)),
+        audit=tuple(_unpack_audit(_blob(entry)) for entry in reversed(audit)),
+        ballots=ballots,
+        tallies=tallies,
+        drafts=sorted_drafts(_draft(draft_id, _pairs(flat)) for draft_id, flat in drafts if flat),
+        bin=sorted_bin(_bin_entries(_pairs(bin_hash))),
+        last_active=None if active is None else float(active),
+    )
+
+
+# Words per command of a load, well under what Lua's unpack takes; even, so
+# that no field of a hash is parted from its value.
+_LOAD_CHUNK = 512
+
+
+def _load_writes(keys: Keys, dump: WorkshopDump) -> list[list[str | bytes]]:
+    """The commands that write the dump, but for the workshop's own key, its
+    join code and its places in the indexes; each key is deleted first."""
+    w = dump.workshop.id
+    writes: list[list[str | bytes]] = []
+
+    def put(command: str, key: str, words: Sequence[str | bytes]) -> None:
+        writes.append(["DEL", key])
+        for start in range(0, len(words), _LOAD_CHUNK):
+            writes.append([command, key, *words[start : start + _LOAD_CHUNK]])
+
+    for room in dump.workshop.rooms:
+        key = RoomKey(w, room.id)
+        writes.append(["DEL", keys.snapshot(key), keys.log(key), keys.compaction_lock(key)])
+    for room_id, board in dump.boards.items():
+        writes.append(["HSET", keys.snapshot(RoomKey(w, room_id)), "snap", board])
+    put("SADD", keys.participants(w), [p.id for p in dump.participants])
+    for p in dump.participants:
+        fields = ["id", p.id, "workshop_id", w, "room_id", p.room_id, "name", p.name,
+                  "created", repr(p.created)]  # fmt: skip
+        fields += ["connected", repr(p.connected)] if p.connected is not None else []
+        fields += ["left", repr(p.left)] if p.left is not None else []
+        put("HSET", keys.participant(w, p.id), fields)
+        writes.append(["SET", keys.participant_owner(p.id), w])
+    control = dump.control
+    put("HSET", keys.control(w), [] if control is None else
+        ["version", str(control.version), "data", control.data])  # fmt: skip
+    put("RPUSH", keys.audit(w), [_pack_audit(entry) for entry in reversed(dump.audit)])
+    writes.append(["DEL", keys.presence(w)])
+    put("SADD", keys.drafts(w), [d.id for d in dump.drafts])
+    for d in dump.drafts:
+        sealed = "1" if d.sealed else "0"
+        put("HSET", keys.draft(w, d.id), ["room", d.room_id, "author", d.author,
+                                          "created", repr(d.created), "sealed", sealed,
+                                          "body", d.body])  # fmt: skip
+    put("HSET", keys.bin(w), [
+        word for e in dump.bin
+        for word in (_bin_field(e.room_id, e.note_id), msgpack.packb([e.hidden_at, e.body]))
+    ])  # fmt: skip
+    for vote_id, ballots in dump.ballots.items():
+        vote = VoteKey(w, vote_id)
+        put("SADD", keys.voters(vote), list(ballots))
+        for voter, ballot in ballots.items():
+            amounts = [word for item, amount in ballot.items() for word in (item, str(amount))]
+            put("HSET", keys.ballot(vote, voter), amounts)
+    for vote_id, tally in dump.tallies.items():
+        put("HSET", keys.tally(VoteKey(w, vote_id)), _tally_fields(tally))
+    return writes
+
+
+def _tally_fields(tally: Tally) -> list[str | bytes]:
+    """A closed vote's tally as its hash's fields and values (see ``_tally``)."""
+    fields: list[str | bytes] = ["v", str(tally.voters)]
+    for item, total in tally.totals.items():
+        fields += [f"t:{item}", str(total)]
+    for item, counts in tally.spread.items():
+        for score, n in enumerate(counts, start=1):
+            fields += [f"s:{score}:{item}", str(n)] if n else []
+    for item, pairs in tally.named.items():
+        for voter, amount in pairs:
+            fields += [f"n:{voter}{NAMED_SEPARATOR}{item}", str(amount)]
+    return fields
 
 
 def _float_arg(value: float | None) -> str:
@@ -276,16 +441,8 @@ class RedisStore:
     async def create_workshop(self, workshop: Workshop) -> None:
         """Persist a new workshop. Raises StoreError if the id or join code exists."""
         k, code = self.keys, _normalize_code(workshop.join_code)
-        doc = {
-            "id": workshop.id,
-            "title": workshop.title,
-            "join_code": code,
-            "created": workshop.created,
-            "room_capacity": workshop.room_capacity,
-            "rooms": [{"id": r.id, "name": r.name} for r in workshop.rooms],
-        }
         keys = [k.workshop(workshop.id), k.join_code(code), k.workshops]
-        args = [json.dumps(doc), workshop.id, repr(workshop.created)]
+        args = [_workshop_json(workshop), workshop.id, repr(workshop.created)]
         if not await self._eval("create", keys, args):
             raise StoreError(f"workshop id {workshop.id!r} or join code {code!r} exists")
 
@@ -524,24 +681,7 @@ class RedisStore:
         self._check_open()
         with self._errors():
             raw = await self.client.hgetall(self.keys.tally(vote))
-        if not raw:
-            return None
-        totals: dict[str, int] = {}
-        spread: dict[str, list[int]] = {}
-        named: dict[str, list[tuple[str, int]]] = {}
-        for key, value in raw.items():
-            field = _text(key)
-            if field.startswith("t:"):
-                totals[field[2:]] = int(value)
-            elif field.startswith("s:"):
-                score, _, item = field[2:].partition(":")
-                spread.setdefault(item, [0] * SCALE_TOP)[int(score) - 1] = int(value)
-            elif field.startswith("n:"):
-                voter, _, item = field[2:].partition(NAMED_SEPARATOR)
-                named.setdefault(item, []).append((voter, int(value)))
-        spread_tuples = {item: tuple(counts) for item, counts in spread.items()}
-        who = {item: tuple(sorted(pairs)) for item, pairs in named.items()}
-        return Tally(totals, spread_tuples, int(raw.get(b"v", 0)), who)
+        return _tally(raw) if raw else None
 
     # The moderation bin.
     async def bin_put(self, workshop_id: str, entry: BinEntry) -> None:
@@ -566,12 +706,7 @@ class RedisStore:
         self._check_open()
         with self._errors():
             raw = await self.client.hgetall(self.keys.bin(workshop_id))
-        found = []
-        for field, value in raw.items():
-            room_id, _, note_id = _text(field).partition("\x1f")
-            hidden_at, body = msgpack.unpackb(_blob(value))
-            found.append(BinEntry(room_id, note_id, float(hidden_at), bytes(body)))
-        return sorted(found, key=lambda e: (e.hidden_at, e.room_id, e.note_id))
+        return list(sorted_bin(_bin_entries(raw)))
 
     # Drafts.
     async def add_draft(self, workshop_id: str, draft: Draft, limit: int) -> bool:
@@ -623,6 +758,78 @@ class RedisStore:
             for i in range(0, len(flat) - 5, 6)
         ]  # fmt: skip
         return sorted(drafts, key=lambda d: (d.created, d.id))
+
+    # Whole workshops, for backups.
+    async def dump_workshop(self, workshop_id: str) -> WorkshopDump | None:
+        """The workshop read in one script, with the updates still queued here.
+
+        The script reads every vote a SCAN found just before; a vote whose
+        first ballot lands between the two is left out.
+        """
+        self._check_open()
+        k = self.keys
+        keys = [
+            k.workshop(workshop_id), k.participants(workshop_id), k.control(workshop_id),
+            k.audit(workshop_id), k.drafts(workshop_id), k.bin(workshop_id), k.activity,
+        ]  # fmt: skip
+        rooms = RoomKey(workshop_id, "")
+        args: list[str | int | bytes] = [
+            workshop_id, self._hash_prefix(workshop_id), k.draft_prefix(workshop_id),
+            k.snapshot(rooms), k.log(rooms),
+        ]  # fmt: skip
+        for vote_id in await self._vote_ids(workshop_id):
+            vote = VoteKey(workshop_id, vote_id)
+            args += [vote_id, k.voters(vote), k.tally(vote), k.ballot_prefix(vote)]
+        async with self._writing:
+            reply = await self._eval("dump_workshop", keys, args)
+            queued = [q for q in self._queue if q.room.workshop_id == workshop_id and not q.dropped]
+        if reply is None:
+            return None
+        try:
+            return _dump(reply, queued)
+        except ValueError as exc:
+            raise StoreError(f"Redis at {self._where}: workshop {workshop_id}: {exc}") from exc
+
+    async def load_workshop(self, dump: WorkshopDump) -> None:
+        """Write the workshop in one script: it checks that the id, the join code
+        and every participant id are free, writes everything else, and adds
+        the workshop with its join code and its place in the index last."""
+        w, k = dump.workshop, self.keys
+        code = _normalize_code(w.join_code)
+        keys = [
+            k.workshop(w.id), k.join_code(code), k.workshops, k.activity,
+            *(k.participant_owner(p.id) for p in dump.participants),
+        ]  # fmt: skip
+        args: list[str | int | bytes] = [
+            w.id, _workshop_json(w), repr(w.created), _float_arg(dump.last_active)
+        ]  # fmt: skip
+        for command in _load_writes(k, dump):
+            args += [len(command), *command]
+        status, *rest = await self._eval("load_workshop", keys, args)
+        if status == b"id":
+            raise StoreError(f"workshop id {w.id!r} exists")
+        if status == b"code":
+            raise StoreError(f"join code {code!r} exists")
+        if status == b"participant":
+            taken = dump.participants[int(rest[0]) - 1].id
+            raise StoreError(f"participant {taken!r} belongs to another workshop")
+
+    async def _vote_ids(self, workshop_id: str) -> list[str]:
+        """The ids of the workshop's votes that have keys (ballots or a tally)."""
+        k = self.keys
+        # A candidate's id is read from keys.py's layout, vote:{workshop}:{vote}:...,
+        # and kept only if one of the vote's own key names matches.
+        head = f"{k.prefix}vote:{workshop_id}:"
+        found: set[str] = set()
+        with self._errors():
+            async for raw in self.client.scan_iter(k.workshop_pattern(workshop_id), count=1000):
+                key = _text(raw)
+                if not key.startswith(head):
+                    continue
+                vote = VoteKey(workshop_id, key[len(head) :].partition(":")[0])
+                if key in (k.voters(vote), k.tally(vote)) or key.startswith(k.ballot_prefix(vote)):
+                    found.add(vote.vote_id)
+        return sorted(found)
 
     # The document log.
     def append_update(

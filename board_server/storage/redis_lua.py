@@ -369,6 +369,81 @@ redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('DEL', KEYS[1], unpack(KEYS, 4))
 return existed
 """,
+    # KEYS: the workshop, its participant ids, control, audit, its draft ids,
+    # bin, the workshops by activity. ARGV: its id, the key prefixes of its
+    # participants, its drafts, and its rooms' snapshots and logs; then, per
+    # vote, its id, voters key, tally key and ballot key prefix.
+    # Nil if the workshop is not there; else its JSON, its last activity,
+    # each participant's hash, the control's version and data, the audit list
+    # (newest first), each draft's id and hash, the bin, each room's id,
+    # snapshot and the updates after it (as "load"), and each vote's id, tally
+    # and {voter, ballot} pairs. Hashes are flat, as HGETALL gives them.
+    "dump_workshop": """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return false end
+local people = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  people[#people + 1] = redis.call('HGETALL', ARGV[2] .. id)
+end
+local drafts = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[5])) do
+  drafts[#drafts + 1] = {id, redis.call('HGETALL', ARGV[3] .. id)}
+end
+local rooms = {}
+for _, room in ipairs(cjson.decode(raw).rooms) do
+  local f = redis.call('HMGET', ARGV[4] .. room.id, 'snap', 'cursor')
+  local from = '-'
+  if f[2] then from = '(' .. f[2] end
+  local updates = {}
+  for _, entry in ipairs(redis.call('XRANGE', ARGV[5] .. room.id, from, '+')) do
+    local fields = entry[2]
+    for i = 1, #fields, 2 do
+      if fields[i] == 'u' then updates[#updates + 1] = fields[i + 1] end
+    end
+  end
+  rooms[#rooms + 1] = {room.id, f[1], updates}
+end
+local votes = {}
+for i = 6, #ARGV, 4 do
+  local ballots = {}
+  for _, id in ipairs(redis.call('SMEMBERS', ARGV[i + 1])) do
+    ballots[#ballots + 1] = {id, redis.call('HGETALL', ARGV[i + 3] .. id)}
+  end
+  votes[#votes + 1] = {ARGV[i], redis.call('HGETALL', ARGV[i + 2]), ballots}
+end
+return {raw, redis.call('ZSCORE', KEYS[7], ARGV[1]), people,
+  redis.call('HMGET', KEYS[3], 'version', 'data'), redis.call('LRANGE', KEYS[4], 0, -1),
+  drafts, redis.call('HGETALL', KEYS[6]), rooms, votes}
+""",
+    # KEYS: the workshop, its join code, the workshops by creation, the
+    # workshops by activity, then the owner key of each of its participants.
+    # ARGV: its id, JSON, created, last activity or '', then every other
+    # write, each as its number of words and the words (RedisStore's
+    # _load_writes, which deletes each key before it writes it). Writes
+    # nothing unless the id, the join code and each participant id are free;
+    # the workshop, its join code and its places in the indexes go last, so
+    # that nothing finds it before the rest is there. {'ok'}, {'id'},
+    # {'code'}, or {'participant', n}: the nth participant's id is another
+    # workshop's.
+    "load_workshop": """
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'id'} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'code'} end
+for i = 5, #KEYS do
+  local owner = redis.call('GET', KEYS[i])
+  if owner and owner ~= ARGV[1] then return {'participant', i - 4} end
+end
+local i = 5
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[4], ARGV[4], ARGV[1]) end
+redis.call('SET', KEYS[1], ARGV[2])
+return {'ok'}
+""",
     # KEYS: the workshop, the workshops by activity. ARGV: its id, the time.
     # Keeps the later time, and nothing for a workshop that is not there.
     "record_activity": """

@@ -38,10 +38,12 @@ from board_server.storage import (
     sqlite_bin,
     sqlite_control,
     sqlite_drafts,
+    sqlite_dump,
     sqlite_retention,
     sqlite_votes,
 )
 from board_server.storage.base import Cursor, OnLogged, StoreError
+from board_server.storage.dump import WorkshopDump, boards
 
 logger = logging.getLogger("board.storage")
 
@@ -109,6 +111,12 @@ def _workshop(row: tuple[str, str, str, float, int, str]) -> Workshop:
     id_, title, join_code, created, capacity, rooms = row
     infos = tuple(RoomInfo(id=r["id"], name=r["name"]) for r in json.loads(rooms))
     return Workshop(id_, title, join_code, created, infos, room_capacity=capacity)
+
+
+def _workshop_row(workshop: Workshop) -> tuple[str, str, str, float, int, str]:
+    rooms = json.dumps([{"id": r.id, "name": r.name} for r in workshop.rooms])
+    code = _normalize_code(workshop.join_code)
+    return workshop.id, workshop.title, code, workshop.created, workshop.room_capacity, rooms
 
 
 @contextlib.contextmanager
@@ -185,10 +193,8 @@ class SQLiteStore:
     async def create_workshop(self, workshop: Workshop) -> None:
         """Persist a new workshop. Raises StoreError if the id or join code exists."""
         self._check_open()
-        code = _normalize_code(workshop.join_code)
-        rooms = json.dumps([{"id": r.id, "name": r.name} for r in workshop.rooms])
-        row = (workshop.id, workshop.title, code, workshop.created, workshop.room_capacity, rooms)
-        what = f"workshop id {workshop.id!r} or join code {code!r}"
+        row = _workshop_row(workshop)
+        what = f"workshop id {workshop.id!r} or join code {row[2]!r}"
         await self._run(partial(self._db_insert_row, "workshops", row, what))
 
     async def get_workshop(self, workshop_id: str) -> Workshop | None:
@@ -389,7 +395,29 @@ class SQLiteStore:
             await self._run(partial(self._db_in_transaction, drop, workshop_id, ids))
             await self._run(self._db_forget)
 
-    # The document log.
+    # Whole workshops, for backups.
+    async def dump_workshop(self, workshop_id: str) -> WorkshopDump | None:
+        """Every table's rows of the workshop, read in one transaction, with
+        the updates still pending here."""
+        self._check_open()
+        pending = list(self._pending)
+        found = await self._run(partial(self._db_dump, workshop_id))
+        if found is None:
+            return None
+        dump, docs, durable = found
+        for p in pending:
+            if p.room.workshop_id == workshop_id and p.seq > durable and p.room.room_id in docs:
+                docs[p.room.room_id].updates.append(p.data)
+        try:
+            return replace(dump, boards=boards(docs))
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: workshop {workshop_id}: {exc}") from exc
+
+    async def load_workshop(self, dump: WorkshopDump) -> None:
+        """Write the workshop and every row of it in one transaction."""
+        self._check_open()
+        row = _workshop_row(dump.workshop)
+        await self._run(partial(self._db_in_transaction, sqlite_dump.write, row, dump))
 
     # The moderation bin.
     async def bin_put(self, workshop_id: str, entry: BinEntry) -> None:
@@ -413,6 +441,7 @@ class SQLiteStore:
         self._check_open()
         return await self._run(lambda: sqlite_bin.entries(self._db(), workshop_id))
 
+    # The document log.
     def append_update(
         self, room: RoomKey, update: bytes, on_logged: OnLogged | None = None
     ) -> None:
@@ -698,6 +727,16 @@ class SQLiteStore:
         """fn(connection, *args) in one write transaction."""
         with _transaction(self._db()):
             return fn(self._db(), *args)
+
+    def _db_dump(self, workshop_id: str) -> tuple[WorkshopDump, dict[str, StoredDoc], int] | None:
+        """The workshop's dump without boards, its rooms' stored documents, and _durable."""
+        conn = self._db()
+        with _transaction(conn, "BEGIN"):
+            row = conn.execute("SELECT * FROM workshops WHERE id = ?", (workshop_id,)).fetchone()
+            if row is None:
+                return None
+            dump, docs = sqlite_dump.read(conn, _workshop(row))
+        return dump, docs, self._durable
 
     def _db_put_control(
         self, workshop_id: str, expected: int, data: bytes, audit: AuditEntry | None

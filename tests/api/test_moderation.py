@@ -200,7 +200,7 @@ async def test_exports_leave_out_what_stays_in_the_room_and_every_client_id(
     for fmt in ("md", "csv", "json"):
         rendered = await _render(server.config, wid, fmt)
         assert rendered is not None
-        text = rendered[1]
+        text = "".join(content.decode() for content in rendered.files.values())
         assert "exported-ONE" in text, fmt
         for secret in ("hidden-TWO", "kept-THREE", "card-of-kept-FOUR", "kept-draft-FIVE"):
             assert secret not in text, (fmt, secret)

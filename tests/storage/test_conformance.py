@@ -33,6 +33,7 @@ from board_server.model import (
 )
 from board_server.storage import Store, StoreError
 from board_server.storage.base import Cursor
+from board_server.storage.dump import WorkshopDump
 from board_server.storage.redis import RedisStore
 from board_server.storage.sqlite import SQLiteStore
 
@@ -1222,3 +1223,168 @@ async def test_the_bin_survives_reopen(store: Store, open_store: OpenStore) -> N
     await store.close()
     again = await open_store()
     assert await again.bin_list(W) == [BinEntry("r1", "n1", 1.0, b"kept")]
+
+
+# Whole workshops, for backups.
+OpenKind = Callable[[str], Awaitable[Store]]
+
+
+@pytest.fixture
+async def fresh_store(tmp_path: pathlib.Path) -> AsyncIterator[OpenKind]:
+    """Opens an empty store of the kind asked for, apart from the test's own
+    store; closes each one (and deletes a Redis one's keys) afterwards."""
+    opened: list[tuple[Store, str]] = []
+
+    async def open_(kind: str) -> Store:
+        n = len(opened) + 1
+        prefix = f"test:{tmp_path.name}:{secrets.token_hex(4)}:fresh{n}:"
+        store = build_store(kind, tmp_path / f"fresh{n}", prefix, f"fresh{n}")
+        async with asyncio.timeout(5):
+            await store.start()
+        opened.append((store, prefix))
+        return store
+
+    yield open_
+    for store, prefix in opened:
+        try:
+            async with asyncio.timeout(10):
+                await store.close()
+        finally:
+            if isinstance(store, RedisStore):
+                await delete_prefix(prefix)
+
+
+def notes_of(board: bytes) -> dict[str, str]:
+    """Each note's text on a board given as one update."""
+    doc: Doc[Any] = Doc()
+    doc.apply_update(board)
+    return {k: str(v["text"]) for k, v in doc.get("notes", type=Map).items()}
+
+
+async def test_a_dump_holds_everything_of_the_workshop_and_nothing_else(store: Store) -> None:
+    workshop = await _fill(store, "t", "DUMP42")
+    await _fill(store, "x", "OTHR42")
+    async with asyncio.timeout(10):
+        dump = await store.dump_workshop(workshop.id)
+        assert await store.dump_workshop("nope") is None
+    assert dump is not None
+    assert dump.workshop == workshop
+    assert dump.participants == (
+        Participant("p0t", "wt", "r1", "Name 0 t", 5.0),
+        Participant("p1t", "wt", "r2", "Name 1 t", 5.0),
+    )
+    assert dump.control == Versioned(1, b"control t")
+    assert dump.audit == (AuditEntry(1.0, "facilitator", "actort", "banner.set", "r1", "Banner t"),)
+    assert dump.ballots == {"opent": {"p0t": {"itemt": 1}}}
+    assert dump.tallies == {"namedt": Tally({"pickt": 2}, {}, 1, {"pickt": (("p1t", 2),)})}
+    assert dump.drafts == (
+        Draft("d1t", "r1", "p0t", 1.0, b"Draft t"),
+        Draft("d2t", "r2", "p1t", 2.0, b"Sealed t", sealed=True),
+    )
+    assert dump.bin == (BinEntry("r1", "hidt", 3.0, b"Hidden t"),)
+    assert dump.last_active == 50.0
+    # A snapshot and the log after it, and an update not yet written, each as one update.
+    assert {room: notes_of(board) for room, board in dump.boards.items()} == {
+        "r1": {"n1": "Note t", "n2": "Later t"},
+        "r2": {"n3": "Pending t"},
+    }
+
+
+async def test_an_empty_workshop_dumps_empty_and_loads_back(store: Store) -> None:
+    workshop = make_workshop("w1", "EMPTY1")
+    await store.create_workshop(workshop)
+    async with asyncio.timeout(10):
+        dump = await store.dump_workshop("w1")
+        assert dump == WorkshopDump(workshop, (), {}, None, (), {}, {}, (), (), None)
+        assert await store.delete_workshop("w1")
+        await store.load_workshop(dump)
+        assert await store.dump_workshop("w1") == dump
+        assert await store.list_workshops() == [workshop]
+        assert parts(await store.load_doc(RoomKey("w1", "r1"))) == (None, [])
+
+
+@pytest.mark.redis
+async def test_a_dump_loaded_into_a_fresh_store_of_either_kind_dumps_the_same(
+    store: Store, fresh_store: OpenKind
+) -> None:
+    workshop = await _fill(store, "t", "DUMP42")
+    for i in range(600):  # more than one command's worth of audit entries
+        assert await store.put_control(workshop.id, i + 1, b"state", audit_entry(i, room=None))
+    async with asyncio.timeout(20):
+        dump = await store.dump_workshop(workshop.id)
+        assert dump is not None and len(dump.audit) == 601
+        for kind in ("sqlite", "redis"):
+            other = await fresh_store(kind)
+            await other.load_workshop(dump)
+            assert await other.dump_workshop(workshop.id) == dump, kind
+            assert await other.find_workshop_by_code("dump42") == workshop
+            assert await other.list_audit(workshop.id, 2) == [audit_entry(599, None),
+                                                              audit_entry(598, None)]  # fmt: skip
+
+
+async def test_a_loaded_workshop_carries_on_where_the_dump_left_it(store: Store) -> None:
+    workshop = await _fill(store, "t", "DUMP42")
+    async with asyncio.timeout(10):
+        dump = await store.dump_workshop(workshop.id)
+        assert dump is not None
+        assert await store.delete_workshop(workshop.id)
+        await store.load_workshop(dump)
+        assert await store.list_workshops() == [workshop]
+        assert await store.online(workshop.id, 0.0) == set()  # presence is not kept
+        assert await store.idle_workshops(40.0) == []
+        assert await store.idle_workshops(200.0) == [workshop.id]
+        # Control, votes and drafts go on from their stored state.
+        assert not await store.put_control(workshop.id, 0, b"stale")
+        assert await store.put_control(workshop.id, 1, b"next")
+        rules = VoteRules("dots", 3, 3)
+        open_vote, named = VoteKey(workshop.id, "opent"), VoteKey(workshop.id, "namedt")
+        assert await store.vote_voters(open_vote) == {"p0t"}
+        assert await store.cast_vote(open_vote, "p0t", "itemt", 1, rules) == CastResult(
+            None, {"itemt": 2}
+        )
+        assert (await store.cast_vote(named, "p0t", "pickt", 1, rules)).refused == "closed"
+        assert await store.count_drafts(workshop.id) == {"r1": 1}
+        assert await store.list_drafts(workshop.id, "p0t") == [
+            Draft("d1t", "r1", "p0t", 1.0, b"Draft t")
+        ]
+        assert await store.bin_take(workshop.id, "r1", "hidt") == dump.bin[0]
+        # The board is the room's snapshot; later updates follow it and compact.
+        room = RoomKey(workshop.id, "r1")
+        assert parts(await store.load_doc(room)) == (dump.boards["r1"], [])
+        board = Board()
+        board.doc.apply_update(dump.boards["r1"])
+        board.add_note("n4", "After the restore")
+        cursors = await append_all(store, room, board.take_updates()).wait_for(1)
+        loaded = await store.load_doc(room)
+        assert loaded.cursor == cursors[-1]
+        assert content(rebuild(loaded))["notes"] == content(board.doc)["notes"]
+        assert await store.compact(room, board.doc.get_update(), cursors[-1])
+        assert parts(await store.load_doc(room)) == (board.doc.get_update(), [])
+
+
+async def test_a_load_whose_id_code_or_participant_is_taken_writes_nothing(
+    store: Store,
+) -> None:
+    workshop = await _fill(store, "t", "DUMP42")
+    async with asyncio.timeout(10):
+        dump = await store.dump_workshop(workshop.id)
+        assert dump is not None
+        with pytest.raises(StoreError, match="exists"):
+            await store.load_workshop(dump)
+        same_code = replace(dump, workshop=replace(workshop, id="w2"), participants=())
+        with pytest.raises(StoreError, match="join code 'DUMP42' exists"):
+            await store.load_workshop(same_code)
+        same_people = replace(
+            dump,
+            workshop=replace(workshop, id="w3", join_code="NEW042"),
+            participants=tuple(replace(p, workshop_id="w3") for p in dump.participants),
+        )
+        with pytest.raises(StoreError, match="participant 'p0t' belongs to another workshop"):
+            await store.load_workshop(same_people)
+        for refused in ("w2", "w3"):
+            assert await store.get_workshop(refused) is None
+            assert await store.list_participants(refused) == []
+            assert await store.get_control(refused) is None
+            assert await store.bin_list(refused) == []
+        assert await store.find_workshop_by_code("NEW042") is None
+        assert await store.dump_workshop(workshop.id) == dump
