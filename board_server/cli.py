@@ -68,16 +68,17 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         choices=EXPORT_FORMATS,
         default="md",
-        help="md (the report), csv (notes, links and action cards: three files) or "
-        "json (everything, as docs/export.schema.json describes)",
+        help="md or pdf (the report), csv (notes, links and action cards: three "
+        "files), svg (each room's board and system map) or json (everything, as "
+        "docs/export.schema.json describes)",
     )
     export.add_argument(
         "-o",
         "--output",
         required=True,
         metavar="FILE",
-        help="the file to write, or - for standard output; for csv a folder, or a "
-        "name ending in .zip",
+        help="the file to write, or - for standard output; for csv and svg a "
+        "folder, or a name ending in .zip",
     )
     export.add_argument(
         "--include-names",

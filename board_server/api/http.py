@@ -217,9 +217,9 @@ async def delete_workshop(request: Request) -> Response:
 
 
 async def export_workshop(request: Request) -> Response:
-    """GET /api/workshops/{id}/export?format=md|csv|json[&names=1]: the
-    workshop's facilitator (or the admin) downloads its outcomes, as an
-    attachment; formats of several files come as a zip. What the observers'
+    """GET /api/workshops/{id}/export?format=md|pdf|csv|svg|json[&names=1]:
+    the workshop's facilitator (or the admin) downloads its outcomes, as an
+    attachment; formats of several files (csv, svg) come as a zip. What the observers'
     filter withholds is never in it; names only with ``names=1`` and a
     workshop of named notes."""
     services = _services(request)

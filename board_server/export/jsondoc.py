@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from board_server.export.gather import Gathered, RoomReport
 from board_server.export.tables import loop_names, when
+from board_server.export.themes import Theme
 
 FORMAT = "board-workshop-export"
 VERSION = 1
@@ -17,8 +19,9 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
 
 
-def to_json(data: Gathered) -> str:
-    """Everything the exports show, machine-readable (docs/export.schema.json)."""
+def to_json(data: Gathered, *, themes: Sequence[Theme] = ()) -> str:
+    """Everything the exports show, machine-readable (docs/export.schema.json);
+    ``themes``: what several rooms arrived at (export/themes.py)."""
     workshop = data.workshop
     document = {
         "format": FORMAT,
@@ -34,6 +37,23 @@ def to_json(data: Gathered) -> str:
             {"at": _iso(step.at), "room": step.room, "phase": step.title} for step in data.agenda
         ],
         "rooms": [_room(room, data.named) for room in data.rooms],
+        "themes": [
+            {
+                "label": theme.label,
+                "rooms": list(theme.room_names),
+                "items": [
+                    {
+                        "room": item.room_name,
+                        "kind": item.kind,
+                        "id": item.item_id,
+                        "text": item.text,
+                    }
+                    for item in theme.items
+                ],
+                "method": theme.method,
+            }
+            for theme in themes
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

@@ -117,7 +117,7 @@ def _across(data: Gathered, themes: Sequence[Any]) -> list[str]:
     lines += ["", "### Themes several rooms arrived at", ""]
     if themes:
         for theme in themes:
-            rooms = ", ".join(theme.rooms)
+            rooms = ", ".join(theme.room_names)
             lines.append(f"- **{one_line(theme.label)}** ({rooms})")
             lines += [f"  - {one_line(item.text)} ({item.room_name})" for item in theme.items]
             lines.append(f"  - *How it was found:* {theme.method}")

@@ -1,8 +1,9 @@
 """Exports of a workshop: the files of each format, for the CLI and the API.
 
-``render`` gives a format's files by name. md and json are one file; csv
-(notes, links, actions) is several, which the CLI writes into a folder or
-a zip and the API sends as a zip (``as_zip``).
+``render`` gives a format's files by name. md, pdf and json are one file;
+csv (notes, links, actions) and svg (each room's board and map) are
+several, which the CLI writes into a folder or a zip and the API sends as a
+zip (``as_zip``).
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ from board_server.config import Config
 from board_server.export.gather import Gathered, gather
 from board_server.export.jsondoc import to_json
 from board_server.export.markdown import to_markdown
+from board_server.export.pdf import to_pdf
+from board_server.export.pictures import map_image, svg_files
+from board_server.export.summary import themes_of
 from board_server.export.tables import csv_files
 from board_server.model import Workshop
 from board_server.storage import Store
 from board_server.storage.open import open_store, store_exists
 
-EXPORT_FORMATS = ("md", "csv", "json")
-SEVERAL_FILES = frozenset({"csv"})
+EXPORT_FORMATS = ("md", "pdf", "csv", "json", "svg")
+SEVERAL_FILES = frozenset({"csv", "svg"})
 MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
+    "pdf": "application/pdf",
     "json": "application/json",
     "zip": "application/zip",
 }
@@ -50,11 +55,16 @@ class Export:
 def files_of(data: Gathered, fmt: str) -> dict[str, bytes]:
     """A format's files, rendered from gathered data."""
     if fmt == "md":
-        return {"report.md": to_markdown(data).encode()}
+        report = to_markdown(data, map_picture=map_image, themes=themes_of(data))
+        return {"report.md": report.encode()}
+    if fmt == "pdf":
+        return {"report.pdf": to_pdf(data, themes=themes_of(data))}
     if fmt == "json":
-        return {"workshop.json": to_json(data).encode()}
+        return {"workshop.json": to_json(data, themes=themes_of(data)).encode()}
     if fmt == "csv":
         return {name: text.encode() for name, text in csv_files(data).items()}
+    if fmt == "svg":
+        return svg_files(data)
     raise ValueError(f"no {fmt} export")
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from board_server.export.gather import Gathered
+from board_server.export.themes import Theme, ThemeItem, find_themes
 
 TOP_PER_ROOM = 3
 
@@ -73,3 +74,16 @@ def _number(value: float) -> str:
 def action_plan(data: Gathered) -> list[tuple[str, dict[str, Any]]]:
     """Every action card of every room, room by room, with its room's name."""
     return [(room.outcome.room_name, card) for room in data.rooms for card in room.outcome.actions]
+
+
+def themes_of(data: Gathered) -> list[Theme]:
+    """What several rooms arrived at on their own: their notes, group titles
+    and factor labels, compared by meaning (export/themes.py)."""
+    items: list[ThemeItem] = []
+    for room in data.rooms:
+        outcome = room.outcome
+        here = (outcome.room_id, outcome.room_name)
+        items += [ThemeItem(*here, "note", n["id"], n["text"]) for n in outcome.notes]
+        items += [ThemeItem(*here, "group", c["id"], c["title"]) for c in outcome.clusters]
+        items += [ThemeItem(*here, "factor", f["id"], f["label"]) for f in outcome.factors]
+    return find_themes(items)

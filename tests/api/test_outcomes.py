@@ -9,11 +9,13 @@ import csv
 import io
 import json
 import secrets
+import subprocess
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import httpx
 import jsonschema
@@ -22,8 +24,15 @@ from channelkit import ok
 from conftest import RunningServer, eventually
 from hallkit import Hall, hall
 from pycrdt import Map, Text
+from rediskit import REDIS_URL, delete_prefix
 
+from board_server import backup_file
 from board_server.client import BoardClient
+from board_server.config import Config
+from board_server.export.gather import gather
+from board_server.export.run import files_of
+from board_server.storage import Store
+from board_server.storage.open import open_store
 
 __all__ = ["hall"]  # the fixture
 
@@ -164,6 +173,26 @@ async def download(http: httpx.AsyncClient, workshop: Workshop, fmt: str) -> dic
         return {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}
 
 
+def svg_words(content: bytes) -> set[str]:
+    """Every <title> and every <text> of a picture, whole (a text's lines joined)."""
+    root = ElementTree.fromstring(content)
+    found: set[str] = set()
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in ("title", "text"):
+            found.add(" ".join("".join(element.itertext()).split()))
+    return found
+
+
+def pdf_text(content: bytes, folder: Path) -> str:
+    """The PDF's text as poppler's pdftotext reads it."""
+    path = folder / "report.pdf"
+    path.write_bytes(content)
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          check=True, timeout=60)  # fmt: skip
+    return done.stdout.decode()
+
+
 def rows(content: bytes) -> list[dict[str, str]]:
     text = content.decode("utf-8")
     assert text.startswith("\ufeff")
@@ -171,10 +200,11 @@ def rows(content: bytes) -> list[dict[str, str]]:
 
 
 async def test_every_format_shows_the_workshop_and_nothing_it_withheld(
-    hall: Hall, http: httpx.AsyncClient
+    hall: Hall, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     workshop = await script(hall)
-    files = {fmt: await download(http, workshop, fmt) for fmt in ("md", "csv", "json")}
+    formats = ("md", "pdf", "csv", "json", "svg")
+    files = {fmt: await download(http, workshop, fmt) for fmt in formats}
 
     report = files["md"]["md"].decode()
     for expected in (
@@ -190,6 +220,11 @@ async def test_every_format_shows_the_workshop_and_nothing_it_withheld(
         "| Table 1 |",
         "| Every room | Ideas |",
         "| Every room | Plan actions |",
+        "![The system map of Table 1](data:image/svg+xml;base64,",
+        # Two tables said the same in other words: a theme (export/themes.py).
+        "- **night bus** (Table 1, Table 2)\n  - No buses after 6pm (Table 1)\n"
+        "  - night bus (Table 1)\n  - The bus stops running in the evening (Table 2)\n"
+        "  - *How it was found:* Grouped because their words mean nearly the same",
     ):
         assert expected in report, expected
 
@@ -214,9 +249,74 @@ async def test_every_format_shows_the_workshop_and_nothing_it_withheld(
     jsonschema.validate(data, SCHEMA)
     assert [room["people"] for room in data["rooms"]] == [2, 2]
     assert [n["id"] for n in data["rooms"][0]["notes"]] == ["n1", "n2", "n3", "n4", "n5"]
+    bus = next(theme for theme in data["themes"] if theme["label"] == "night bus")
+    assert [(i["room"], i["id"]) for i in bus["items"]] == [
+        ("Table 1", "n1"), ("Table 1", "n5"), ("Table 2", "m1")
+    ]  # fmt: skip
 
-    everything = b"".join(content for found in files.values() for content in found.values())
+    pictures = files["svg"]
+    assert sorted(pictures) == [
+        "01-table-1-board.svg", "01-table-1-map.svg", "02-table-2-board.svg", "02-table-2-map.svg"
+    ]  # fmt: skip
+    board_1 = svg_words(pictures["01-table-1-board.svg"])
+    for text in ("No buses after 6pm", "Taxis cost too much", "Lonely since my wife died",
+                 "Нет автобусов вечером", "night bus", "Getting about", "Feeling alone",
+                 "A bus at 10 pm"):  # fmt: skip
+        assert text in board_1, text
+    board_2 = svg_words(pictures["02-table-2-board.svg"])
+    for text in ("The bus stops running in the evening", "Nobody to talk to"):
+        assert text in board_2, text
+    map_1 = svg_words(pictures["01-table-1-map.svg"])
+    for text in ("Isolation", "Health", "Going out", "R1"):
+        assert text in map_1, text
+
+    pdf = pdf_text(files["pdf"]["pdf"], tmp_path)
+    for text in ("No buses after 6pm", "Нет автобусов вечером", "A bus at 10 pm",
+                 "Phone the bus company", "R1", "Isolation", "night bus", "🚌",
+                 "The bus stops running in the evening", "What happens next"):  # fmt: skip
+        assert text in pdf, text
+    # The PDF's own bytes are compressed: its text is what must not hold them.
+    everything = pdf.encode() + b"".join(
+        content for fmt, found in files.items() if fmt != "pdf" for content in found.values()
+    )
     for text in WITHHELD:
         assert text.encode() not in everything, text
     for tablet in workshop.tablets.values():
         assert str(tablet.doc.client_id).encode() not in everything
+
+
+async def exports_from(store: Store, workshop_id: str) -> dict[str, dict[str, bytes]]:
+    """Every format but the PDF, rendered from a store at one fixed time."""
+    workshop = await store.get_workshop(workshop_id)
+    assert workshop is not None
+    data = await gather(store, workshop, now=1_780_000_000.0)
+    return {fmt: files_of(data, fmt) for fmt in ("md", "csv", "json", "svg")}
+
+
+@pytest.mark.redis
+async def test_a_backup_restored_into_redis_and_back_gives_the_same_exports(
+    server: RunningServer, hall: Hall, tmp_path: Path
+) -> None:
+    workshop = await script(hall)
+    await server.services.store.flush()
+    before = await exports_from(server.services.store, workshop.id)
+    dump = await server.services.store.dump_workshop(workshop.id)
+    assert dump is not None
+    prefix = f"test:{tmp_path.name}:{secrets.token_hex(4)}:"
+    in_redis = open_store(Config(redis_url=REDIS_URL, redis_prefix=prefix))
+    back_in_sqlite = open_store(Config(data_dir=tmp_path / "again"))
+    try:
+        await in_redis.start()
+        # Through the file's bytes, as board-server backup and restore do.
+        restored = backup_file.from_bytes(backup_file.to_bytes(backup_file.Backup(0.0, dump)))
+        await in_redis.load_workshop(restored.dump)
+        assert await exports_from(in_redis, workshop.id) == before
+        again = await in_redis.dump_workshop(workshop.id)
+        assert again is not None
+        await back_in_sqlite.start()
+        await back_in_sqlite.load_workshop(again)
+        assert await exports_from(back_in_sqlite, workshop.id) == before
+    finally:
+        await in_redis.close()
+        await back_in_sqlite.close()
+        await delete_prefix(prefix)

@@ -1,6 +1,7 @@
 // The facilitator console (/facilitate#workshop=ID&token=T): runs a workshop
 // over the workshop socket's command channel: timer, phases, agenda, rooms,
-// people, banner, spotlight, hidden notes, join cards, links and the activity list.
+// people, banner, spotlight, hidden notes, join cards, links, downloads and the
+// activity list.
 import { CommandChannel, openWorkshopSocket } from "../channel.js";
 import { takeSession, workshopSocketUrl } from "./session.js";
 import { announcer, confirmDialog, connectionState, problemLine, sender } from "./ui.js";
@@ -18,6 +19,7 @@ import { auditPanel } from "./audit.js";
 import { votePanel } from "./vote.js";
 import { privatePanel } from "./private.js";
 import { binPanel } from "./bin.js";
+import { downloadsPanel } from "./downloads.js";
 
 const TICK_MS = 250;
 const FLASH_MS = 8000;
@@ -82,6 +84,7 @@ function start() {
   const bin = binPanel({ send, say });
   const agenda = agendaEditor({ send, problem });
   const share = sharePanel({ session, say, problem, channel });
+  const downloads = downloadsPanel({ session });
   const audit = auditPanel({ send, getState });
   const sound = chime("facilitate.sound", $("mute"));
   const headTimer = $("head-timer");
@@ -100,6 +103,7 @@ function start() {
     bin.render(state);
     agenda.render(state);
     share.render(state);
+    downloads.render(state);
     tick();
   }
 
