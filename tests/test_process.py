@@ -421,8 +421,10 @@ async def test_export_cli_writes_outcomes(
     picture = re.compile(
         r"!\[The system map of Table 1\]\(data:image/svg\+xml;base64,[\w+/=]+\)\n\n"
     )
+    sketched = re.compile(r" !\[(Drawing[^\]]*)\]\(data:image/svg\+xml;base64,[\w+/=]+\)")
     assert len(picture.findall(table_1)) == 1
-    assert picture.sub("", table_1).endswith(EXPECTED_TABLE_1)
+    assert sketched.findall(table_1) == ["Drawing: my street", "Drawing"]
+    assert sketched.sub("", picture.sub("", table_1)).endswith(EXPECTED_TABLE_1)
     empty = "## Table 4\n\n0 people took part.\n\n### Groups and notes\n\nNo notes.\n"
     assert markdown.endswith(empty)
 

@@ -22,6 +22,8 @@ ACTION_LABELS = (
 
 Picture = Callable[[RoomReport], str | None]
 """A room's picture as a Markdown image (a data URI), or None."""
+Sketch = Callable[[dict[str, Any]], str]
+"""A sketch note's drawing as a Markdown image."""
 
 
 def one_line(words: str) -> str:
@@ -44,10 +46,12 @@ def to_markdown(
     zone: tzinfo | None = None,
     themes: Sequence[Any] = (),
     map_picture: Picture | None = None,
+    sketch: Sketch | None = None,
 ) -> str:
     """The report. ``zone``: the time zone for times (the machine's by
     default); ``themes``: what several rooms arrived at (export/themes.py);
-    ``map_picture``: each room's system map as an image."""
+    ``map_picture``: each room's system map as an image; ``sketch``: a
+    sketch note's drawing as an image, after its words."""
     workshop = data.workshop
     started = local(workshop.created, zone)
     made = local(data.generated, zone)
@@ -61,7 +65,7 @@ def to_markdown(
     lines += _agenda(data, zone)
     lines += _across(data, themes)
     for room in data.rooms:
-        lines += _room(room, data.named, map_picture)
+        lines += _room(room, data.named, map_picture, sketch)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -128,7 +132,9 @@ def _across(data: Gathered, themes: Sequence[Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _room(room: RoomReport, named: bool, map_picture: Picture | None) -> list[str]:
+def _room(
+    room: RoomReport, named: bool, map_picture: Picture | None, sketch: Sketch | None
+) -> list[str]:
     outcome = room.outcome
     people = "person" if room.people == 1 else "people"
     lines = [f"## {one_line(outcome.room_name)}", ""]
@@ -139,7 +145,11 @@ def _room(room: RoomReport, named: bool, map_picture: Picture | None) -> list[st
     def words(note: dict[str, Any]) -> str:
         text = one_line(note_words(note)) or f"({note['kind']} note)"
         author = room.authors.get(note["id"]) if named else None
-        return f"{text} (by {author})" if author else text
+        if author:
+            text = f"{text} (by {author})"
+        if sketch is not None and note["kind"] == "sketch":
+            text = f"{text} {sketch(note)}"
+        return text
 
     titles = {cluster["id"]: cluster["title"] for cluster in outcome.clusters}
     groups: dict[str, list[dict[str, Any]]] = {cid: [] for cid in titles}

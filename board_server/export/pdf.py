@@ -23,20 +23,18 @@ import typst
 
 from board_server.export.gather import Gathered, RoomReport
 from board_server.export.markdown import LOOP_KINDS, MODES, local, one_line
+from board_server.export.pictures import sketch_svg
 from board_server.export.summary import action_plan, how_much, top_ideas
 from board_server.export.svg import board_svg, map_svg
-from board_server.export.svgpage import count, finite
+from board_server.export.svgpage import count
 from board_server.export.tables import loop_names
 
 TEMPLATE = Path(__file__).with_name("report.typ")
 FONTS = Path(__file__).parent.parent / "fonts"
-SKETCH_W, SKETCH_H = 220, 110
-MAX_SKETCH_POINTS = 20_000
 """Numbers (each x and each y) of one sketch drawn at most."""
 TALL = 1.05
 """A picture higher than this times its width is fitted to a height, not the width."""
 
-_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"')
 _SOON = ("next", "this", "the", "end", "within", "in", "early", "late", "mid", "tomorrow",
@@ -309,36 +307,6 @@ def _picture(pictures: dict[str, str], name: str, svg: str, alt: str) -> dict[st
     size = _SIZE.search(svg)
     tall = size is not None and float(size[2]) > TALL * float(size[1])
     return {"file": name, "tall": tall, "alt": alt}
-
-
-def sketch_svg(strokes: Any) -> str:
-    """A sketch note's drawing as SVG: its strokes (flat x, y points in a
-    220 x 110 box, a #rrggbb colour, a width of 1 to 20) on white; strokes
-    that are not of that shape are left out, as the tablets do."""
-    paths = []
-    budget = MAX_SKETCH_POINTS
-    for stroke in strokes if isinstance(strokes, list) else []:
-        if not isinstance(stroke, dict) or not isinstance(stroke.get("points"), list):
-            continue
-        numbers = [finite(value) for value in stroke["points"][:budget]]
-        if len(numbers) < 2 or None in numbers:
-            continue
-        budget -= len(numbers)
-        xy = [f"{value:.1f}" for value in numbers if value is not None]
-        points = [f"{xy[i]} {xy[i + 1]}" for i in range(0, len(xy) - 1, 2)]
-        colour = stroke.get("color")
-        colour = colour if isinstance(colour, str) and _COLOUR.fullmatch(colour) else "#212529"
-        width = max(1.0, min(20.0, finite(stroke.get("width")) or 3.0))
-        d = "M " + " L ".join(points if len(points) > 1 else points * 2)
-        paths.append(
-            f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width:g}" '
-            'stroke-linecap="round" stroke-linejoin="round"/>'
-        )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{SKETCH_W}" '
-        f'height="{SKETCH_H}" viewBox="0 0 {SKETCH_W} {SKETCH_H}">'
-        f'<rect width="{SKETCH_W}" height="{SKETCH_H}" fill="#ffffff"/>{"".join(paths)}</svg>'
-    )
 
 
 def _number(value: float) -> str:

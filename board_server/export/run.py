@@ -20,7 +20,7 @@ from board_server.export.gather import Gathered, gather
 from board_server.export.jsondoc import to_json
 from board_server.export.markdown import to_markdown
 from board_server.export.pdf import to_pdf
-from board_server.export.pictures import map_image, svg_files
+from board_server.export.pictures import map_image, sketch_image, svg_files
 from board_server.export.summary import themes_of
 from board_server.export.tables import csv_files
 from board_server.model import Workshop
@@ -55,7 +55,9 @@ class Export:
 def files_of(data: Gathered, fmt: str) -> dict[str, bytes]:
     """A format's files, rendered from gathered data."""
     if fmt == "md":
-        report = to_markdown(data, map_picture=map_image, themes=themes_of(data))
+        report = to_markdown(
+            data, map_picture=map_image, sketch=sketch_image, themes=themes_of(data)
+        )
         return {"report.md": report.encode()}
     if fmt == "pdf":
         return {"report.pdf": to_pdf(data, themes=themes_of(data))}

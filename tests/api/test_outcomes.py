@@ -286,11 +286,11 @@ async def test_every_format_shows_the_workshop_and_nothing_it_withheld(
 
 
 async def exports_from(store: Store, workshop_id: str) -> dict[str, dict[str, bytes]]:
-    """Every format but the PDF, rendered from a store at one fixed time."""
+    """Every format, rendered from a store at one fixed time."""
     workshop = await store.get_workshop(workshop_id)
     assert workshop is not None
     data = await gather(store, workshop, now=1_780_000_000.0)
-    return {fmt: files_of(data, fmt) for fmt in ("md", "csv", "json", "svg")}
+    return {fmt: files_of(data, fmt) for fmt in ("md", "pdf", "csv", "json", "svg")}
 
 
 @pytest.mark.redis
