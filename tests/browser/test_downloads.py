@@ -7,7 +7,9 @@ and a lost connection or a refusal says what went wrong in words."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,6 +182,17 @@ async def test_each_button_saves_its_file_under_the_servers_name_with_what_is_on
     tables = await downloaded(console, "Spreadsheets (CSV, zip)")
     assert tables.name == f"{STEM}-csv.zip"
     assert tables.body.startswith(b"PK")
+    pictures = await downloaded(console, "Pictures of the boards (SVG, zip)")
+    assert pictures.name == f"{STEM}-svg.zip"
+    with zipfile.ZipFile(io.BytesIO(pictures.body)) as archive:
+        assert [name.rsplit("/", 1)[1] for name in sorted(archive.namelist())][:2] == [
+            "01-table-1-board.svg", "01-table-1-map.svg"
+        ]  # fmt: skip
+        assert SHOWN.encode() in archive.read(f"{STEM}/01-table-1-board.svg")
+    printed = await downloaded(console, "Report (PDF)")
+    assert printed.name == f"{STEM}-report.pdf"
+    assert printed.body.startswith(b"%PDF-")
+    await expect(status(console)).to_have_text(f"Downloaded {STEM}-report.pdf")
     await screenshot(console, "downloads-phone.png")
 
 
