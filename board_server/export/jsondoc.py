@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from board_server.export.gather import Gathered, RoomReport
 from board_server.export.tables import loop_names, when
-from board_server.export.themes import Theme
+
+if TYPE_CHECKING:
+    from board_server.export.themes import Theme
 
 FORMAT = "board-workshop-export"
 VERSION = 1

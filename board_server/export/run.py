@@ -19,7 +19,6 @@ from board_server.config import Config
 from board_server.export.gather import Gathered, gather
 from board_server.export.jsondoc import to_json
 from board_server.export.markdown import to_markdown
-from board_server.export.pdf import to_pdf
 from board_server.export.pictures import map_image, sketch_image, svg_files
 from board_server.export.summary import themes_of
 from board_server.export.tables import csv_files
@@ -60,6 +59,9 @@ def files_of(data: Gathered, fmt: str) -> dict[str, bytes]:
         )
         return {"report.md": report.encode()}
     if fmt == "pdf":
+        # Typst loads only for a PDF: the server starts and idles without it.
+        from board_server.export.pdf import to_pdf
+
         return {"report.pdf": to_pdf(data, themes=themes_of(data))}
     if fmt == "json":
         return {"workshop.json": to_json(data, themes=themes_of(data)).encode()}

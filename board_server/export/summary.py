@@ -10,10 +10,12 @@ and the report says so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from board_server.export.gather import Gathered
-from board_server.export.themes import Theme, ThemeItem, find_themes
+
+if TYPE_CHECKING:
+    from board_server.export.themes import Theme
 
 TOP_PER_ROOM = 3
 
@@ -78,7 +80,10 @@ def action_plan(data: Gathered) -> list[tuple[str, dict[str, Any]]]:
 
 def themes_of(data: Gathered) -> list[Theme]:
     """What several rooms arrived at on their own: their notes, group titles
-    and factor labels, compared by meaning (export/themes.py)."""
+    and factor labels, compared by meaning (export/themes.py, imported here:
+    numpy and the model load only for an export that needs them)."""
+    from board_server.export.themes import ThemeItem, find_themes
+
     items: list[ThemeItem] = []
     for room in data.rooms:
         outcome = room.outcome

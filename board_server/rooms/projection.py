@@ -21,6 +21,7 @@ an empty document (docs/protocol.md, "Observers").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections import deque
@@ -32,6 +33,7 @@ from pycrdt import Doc, Map, Subscription, Text
 from board_server.model import BOARD_ROOTS, BOARD_TEXTS
 from board_server.rooms.audience import Audience
 from board_server.rooms.frame import Frame, step2_frame
+from board_server.rooms.pacer import SENT, Job, pacer
 from board_server.rooms.peer import Peer, Transport
 from board_server.rooms.session import Session
 from board_server.sync import (
@@ -53,12 +55,11 @@ WINDOW = 0.4
 """Seconds from a change of the room to the observers' update: edits within
 it go out as one write."""
 SLICE = 8
-"""Observers sent a frame in one go. Between two slices the sender sleeps
-for PAUSE, so that the event loop reads its sockets (the room's writers)
-before the next slice, however many rooms are sending."""
-PAUSE = 0.001
+"""Observers sent a frame in one step of the pacer; after it the pacer
+pauses (rooms/pacer.py), so that the event loop reads its sockets (the
+room's writers) before the next slice, however many rooms are sending."""
 CHUNK = 4
-"""Entries a refresh reads and writes in one turn of the event loop."""
+"""Entries a refresh reads and writes in one step of the pacer."""
 
 Board = dict[str, dict[str, Any]]
 Wanted = dict[str, set[str]]
@@ -134,8 +135,8 @@ class Projection:
         self._everything = True
         self._due: asyncio.TimerHandle | None = None
         self._outbox: deque[Frame] = deque()
-        self._sender: asyncio.Task[None] | None = None
-        self._refresher: asyncio.Task[None] | None = None
+        self._sender: Job | None = None
+        self._refreshing: Job | None = None
         self._again = False
         self._loop = asyncio.get_running_loop()
         self._watching: list[tuple[Map[Any], Subscription]] = []
@@ -218,10 +219,10 @@ class Projection:
         if self._due is not None:
             self._due.cancel()
             self._due = None
-        if self._refresher is not None:
-            self._refresher.cancel()
-        if self._sender is not None:
-            self._sender.cancel()
+        for job in (self._refreshing, self._sender):
+            if job is not None:
+                with contextlib.suppress(ValueError):  # a job cannot close itself
+                    job.close()
         self._outbox.clear()
         for target, subscription in self._watching:
             target.unobserve(subscription)
@@ -237,23 +238,23 @@ class Projection:
 
     def _refresh_due(self) -> None:
         self._due = None
-        if self._refresher is not None:
+        if self._refreshing is not None:
             self._again = True  # the running refresh goes round once more
             return
-        self._refresher = asyncio.create_task(self._refresh_soon(), name=f"projection {self.key}")
+        self._refreshing = self._refreshes()
+        pacer().add(self._refreshing)
 
-    async def _refresh_soon(self) -> None:
-        """``refresh`` a few entries per turn of the event loop, so that the
-        room's writers never wait behind a whole refresh."""
+    def _refreshes(self) -> Job:
+        """``refresh``, a chunk per step of the process's pacer (rooms/pacer.py),
+        so that no writer of any room waits behind a whole refresh."""
         try:
             again = True
             while again:
                 self._again = False
-                for _ in self._steps():
-                    await asyncio.sleep(0)
+                yield from self._steps()
                 again = self._again
         finally:
-            self._refresher = None
+            self._refreshing = None
 
     def refresh(self) -> None:
         """Bring the document up to the room's filtered board now, and send
@@ -292,7 +293,8 @@ class Projection:
         if update != b"\x00\x00" and self.peers:
             self._outbox.append(Frame(encode_sync_update(update)))
             if self._sender is None:
-                self._sender = asyncio.create_task(self._send(), name=f"observers {self.key}")
+                self._sender = self._sending()
+                pacer().add(self._sender)
 
     def _every_key(self) -> Wanted:
         """Every entry of the room's board and of the projection, per root."""
@@ -302,17 +304,17 @@ class Projection:
             every[root].update(self._shown.get(root, {}))
         return every
 
-    async def _send(self) -> None:
-        """Send the queued frames in order, each to every observer, a slice at
-        a time (an observer that joins meanwhile has the update in its sync)."""
+    def _sending(self) -> Job:
+        """Send the queued frames in order, each to every observer, a slice of
+        sockets per step of the pacer (an observer that joins meanwhile has
+        the update in its sync)."""
         try:
             while self._outbox:
                 frame = self._outbox.popleft()
                 peers = list(self.peers)
                 for start in range(0, len(peers), SLICE):
-                    if start:
-                        await asyncio.sleep(PAUSE)
                     Audience(peers[start : start + SLICE]).send(frame, None, self.key)
+                    yield SENT
         finally:
             self._sender = None
 

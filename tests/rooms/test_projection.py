@@ -10,6 +10,7 @@ import random
 from typing import Any
 
 import pytest
+from conftest import eventually
 from pycrdt import Doc, Map, Text
 
 from board_server.model import BOARD_ROOTS
@@ -124,9 +125,9 @@ def test_a_text_changed_anywhere_becomes_exactly_the_new_words() -> None:
 
 
 async def test_edits_made_while_a_refresh_runs_reach_the_observers_next() -> None:
-    # A refresh works a few entries per turn of the event loop; the room
-    # goes on changing between turns, and a refresh that falls due while one
-    # runs makes the running one go round again.
+    # A refresh works a few entries per step of the pacer; the room goes on
+    # changing between steps, and a refresh that falls due while one runs
+    # makes the running one go round again.
     rng = random.Random(99)
     room = Watched()
     try:
@@ -134,14 +135,13 @@ async def test_edits_made_while_a_refresh_runs_reach_the_observers_next() -> Non
             edit(rng, room)
         room.projection.changed(everything=True)
         room.projection._refresh_due()
-        refreshing = room.projection._refresher
-        assert refreshing is not None
+        await asyncio.sleep(0)  # the pacer starts
         await asyncio.sleep(0)  # one chunk written
-        assert not refreshing.done()
+        assert room.projection._refreshing is not None
         for _ in range(20):
             edit(rng, room)
         room.projection._refresh_due()  # due again while it runs
-        await asyncio.wait_for(refreshing, 5)
+        await eventually(lambda: room.projection._refreshing is None)
         assert room.shown() == room.expected()
     finally:
         room.projection.cancel()
