@@ -532,7 +532,7 @@ def run_load(
     after: Callable[[LoadResult], None] | None = None,
     counters: Sequence[Counters] = (),
     observer_procs: int = 0,
-    observer_nice: int = 0,
+    observer_idle: bool = False,
 ) -> LoadResult:
     """Run writers and listeners against a server in `procs` worker processes.
 
@@ -540,8 +540,9 @@ def run_load(
     check: in-memory servers may drop a document once its last client leaves).
     `counters` are read at the start and end of the measured window. With
     `observer_procs`, observers run in processes of their own, so that their
-    frames do not queue behind the tablets' on one event loop, at
-    ``observer_nice`` (a remote watcher's CPU is not the hall's).
+    frames do not queue behind the tablets' on one event loop; with
+    ``observer_idle``, under SCHED_IDLE: they run only on CPU that nothing
+    else wants, as a remote watcher's machine costs the hall nothing.
 
     Connecting is staged: one client per room first, then everyone else.
     pycrdt-websocket leaves clients hanging that connect concurrently to a
@@ -564,8 +565,8 @@ def run_load(
             args = (child_end, share, config, homes)
             proc = ctx.Process(target=worker_main, args=args, daemon=True)
             proc.start()
-            if observer_nice and share and share[0].observer and proc.pid is not None:
-                os.setpriority(os.PRIO_PROCESS, proc.pid, observer_nice)
+            if observer_idle and share and share[0].observer and proc.pid is not None:
+                os.sched_setscheduler(proc.pid, os.SCHED_IDLE, os.sched_param(0))
             child_end.close()
             workers.append((proc, parent_end))
         conns = [conn for _, conn in workers]
